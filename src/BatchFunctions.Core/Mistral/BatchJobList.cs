@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace BatchFunctions.Core.Mistral;
+
+/// <summary>One page of batch jobs.</summary>
+public sealed record BatchJobList
+{
+    /// <summary>The jobs on this page.</summary>
+    public IReadOnlyList<BatchJob> Data { get; init; } = [];
+
+    /// <summary>Always <c>list</c>.</summary>
+    [JsonPropertyName("object")]
+    public string ObjectType { get; init; } = "list";
+
+    /// <summary>All matching jobs.</summary>
+    public long? Total { get; init; }
+}

@@ -1,0 +1,40 @@
+namespace BatchFunctions.Core.Mistral;
+
+/// <summary>Where Mistral is, how to authenticate, and how patient to be. Bound from the <c>Mistral</c> section.</summary>
+public sealed class MistralClientOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Mistral";
+
+    /// <summary>The API's base address: the real API or the emulator.</summary>
+    public Uri BaseAddress { get; set; } = new("https://api.mistral.ai/");
+
+    /// <summary>The API key, sent as a bearer token. Never logged.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Time for one attempt of an ordinary call, until the response headers arrive.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Time for one attempt of a file upload, or until a download's headers arrive.</summary>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Retries of a transient HTTP failure after the first attempt.</summary>
+    public int MaxRetryAttempts { get; set; } = 5;
+
+    /// <summary>First backoff delay; doubles with jitter on each retry.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest wait the HTTP layer accepts from <c>Retry-After</c> or a rate-limit reset header. A longer
+    /// wait is not slept through here: the error surfaces with <see cref="MistralApiException.RetryAfter"/>
+    /// so the workflow can wait on a durable timer instead.
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most inline requests one job accepts (the published limit is 10,000).</summary>
+    public int MaxInlineRequests { get; set; } = 10_000;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"BaseAddress={BaseAddress}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "(none)" : "(set)")}";
+}
