@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace BatchFunctions.MistralEmulator;
+
+/// <summary>
+/// In front of <c>/v1</c>: stamps a request id, checks the bearer token, injects the configured faults and
+/// records each call with the status it got.
+/// </summary>
+internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faults, CallRecorder calls, IOptions<MistralEmulatorOptions> options)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        var requestId = Guid.NewGuid().ToString("N");
+        context.Response.Headers["x-kong-request-id"] = requestId;
+        var method = request.Method;
+        var path = request.Path.Value ?? string.Empty;
+        var query = request.QueryString.Value ?? string.Empty;
+
+        if (!IsAuthorized(request))
+        {
+            await EmulatorErrors.Unauthorized(requestId).ExecuteAsync(context);
+            calls.Record(method, path, query, 401, null);
+            return;
+        }
+
+        var fault = faults.Next(method, path);
+        switch (fault?.Kind)
+        {
+            case "drop":
+                calls.Record(method, path, query, 0, fault.Kind);
+                context.Abort();
+                return;
+            case "rate_limit":
+                if (fault.RetryAfterSeconds is { } retryAfter)
+                {
+                    context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter).ToString(CultureInfo.InvariantCulture);
+                }
+
+                if (fault.ResetSeconds is { } reset)
+                {
+                    context.Response.Headers["ratelimitbysize-reset"] = reset.ToString(CultureInfo.InvariantCulture);
+                }
+
+                await EmulatorErrors.RateLimited().ExecuteAsync(context);
+                calls.Record(method, path, query, 429, fault.Kind);
+                return;
+            case "server_error":
+                await EmulatorErrors.Generic(500, "Internal server error", "internal_server_error", null).ExecuteAsync(context);
+                calls.Record(method, path, query, 500, fault.Kind);
+                return;
+            case "unavailable":
+                // Gateways answer 503 in plain text, not JSON: clients must cope with that too.
+                context.Response.StatusCode = 503;
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync("upstream connect error or disconnect/reset before headers", context.RequestAborted);
+                calls.Record(method, path, query, 503, fault.Kind);
+                return;
+            case "slow":
+                await Task.Delay(fault.DelayMilliseconds ?? 2000, context.RequestAborted);
+                break;
+            default:
+                break;
+        }
+
+        await next(context);
+        calls.Record(method, path, query, context.Response.StatusCode, fault?.Kind);
+    }
+
+    private bool IsAuthorized(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || header.Length == prefix.Length)
+        {
+            return false;
+        }
+
+        var token = header[prefix.Length..].Trim();
+        return options.Value.ApiKey is not { Length: > 0 } expected || string.Equals(token, expected, StringComparison.Ordinal);
+    }
+}

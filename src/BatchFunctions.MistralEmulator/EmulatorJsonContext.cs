@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+
+namespace BatchFunctions.MistralEmulator;
+
+/// <summary>The emulator's own wire format, written independently of the client's models so that tests compare two readings of the contract.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(FileDto))]
+[JsonSerializable(typeof(ListDto<FileDto>))]
+[JsonSerializable(typeof(JobDto))]
+[JsonSerializable(typeof(ListDto<JobDto>))]
+[JsonSerializable(typeof(DeletedDto))]
+[JsonSerializable(typeof(UrlDto))]
+[JsonSerializable(typeof(FaultRule))]
+[JsonSerializable(typeof(JobOutcomeRule))]
+[JsonSerializable(typeof(SettingsDto))]
+[JsonSerializable(typeof(IReadOnlyList<RecordedCall>))]
+internal sealed partial class EmulatorJsonContext : JsonSerializerContext;
+
+internal sealed record FileDto(
+    string Id,
+    string Object,
+    long? Bytes,
+    long CreatedAt,
+    string Filename,
+    string Purpose,
+    string SampleType,
+    string Source,
+    long? NumLines,
+    string? Mimetype,
+    string? Signature,
+    long? ExpiresAt,
+    string? Visibility,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Deleted);
+
+internal sealed record JobErrorDto(string Message, int Count);
+
+internal sealed record JobDto(
+    string Id,
+    string Object,
+    IReadOnlyList<string> InputFiles,
+    IReadOnlyDictionary<string, string>? Metadata,
+    string Endpoint,
+    string? Model,
+    string? AgentId,
+    string? OutputFile,
+    string? ErrorFile,
+    IReadOnlyList<JobErrorDto> Errors,
+    IReadOnlyList<System.Text.Json.JsonElement>? Outputs,
+    string Status,
+    long CreatedAt,
+    int TotalRequests,
+    int CompletedRequests,
+    int SucceededRequests,
+    int FailedRequests,
+    long? StartedAt,
+    long? CompletedAt);
+
+internal sealed record ListDto<T>(IReadOnlyList<T> Data, string Object, long? Total);
+
+internal sealed record DeletedDto(string Id, string Object, bool Deleted);
+
+internal sealed record UrlDto(string Url);
+
+internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPerSecond, double? CancellationDelaySeconds);

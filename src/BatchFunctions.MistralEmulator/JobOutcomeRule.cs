@@ -1,0 +1,16 @@
+namespace BatchFunctions.MistralEmulator;
+
+/// <summary>A job-level outcome forced on the next <see cref="Count"/> jobs created.</summary>
+internal sealed record JobOutcomeRule
+{
+    /// <summary><c>FAILED</c> or <c>TIMEOUT_EXCEEDED</c>.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Requests completed before the outcome strikes.</summary>
+    public int AfterRequests { get; init; }
+
+    /// <summary>The job-level error message recorded with <c>FAILED</c>.</summary>
+    public string? Message { get; init; }
+
+    public int Count { get; init; } = 1;
+}

@@ -1,0 +1,36 @@
+namespace BatchFunctions.MistralEmulator;
+
+/// <summary>How the emulator behaves. Bound from the <c>Emulator</c> configuration section; tests set it directly.</summary>
+public sealed class MistralEmulatorOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Emulator";
+
+    /// <summary>The bearer token required on <c>/v1</c> routes; when null, any non-empty token is accepted.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Where file contents are kept; a new temporary folder when null, removed at shutdown.</summary>
+    public string? StorageDirectory { get; set; }
+
+    /// <summary>The largest accepted upload (Mistral publishes 512 MB); larger ones get 413.</summary>
+    public long MaxFileBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>How long a new job stays QUEUED.</summary>
+    public TimeSpan QueueDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Requests the fake model completes per second of a running job; 0 or less completes them at once.</summary>
+    public double RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>How long CANCELLATION_REQUESTED lasts before CANCELLED.</summary>
+    public TimeSpan CancellationDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Models that exist; an unknown model fails job creation. Empty accepts any model.</summary>
+    public IList<string> KnownModels { get; } =
+    [
+        "mistral-small-latest", "mistral-medium-latest", "mistral-large-latest", "ministral-3b-latest", "ministral-8b-latest",
+        "open-mistral-nemo", "codestral-latest", "mistral-embed", "mistral-moderation-latest", "mistral-ocr-latest", "pixtral-large-latest",
+    ];
+
+    /// <summary>Seed of the random source that decides rate-based faults, so that a run can be repeated.</summary>
+    public int FaultSeed { get; set; } = 12345;
+}

@@ -1,0 +1,4 @@
+using BatchFunctions.MistralEmulator;
+
+var app = MistralEmulatorApp.Build(args);
+app.Run();
