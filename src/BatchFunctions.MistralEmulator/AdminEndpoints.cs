@@ -56,7 +56,7 @@ internal static class AdminEndpoints
     private static async Task<IResult> AddOutcomeAsync(HttpContext context, EmulatorStore store)
     {
         var rule = await ReadAsync(context, EmulatorJsonContext.Default.JobOutcomeRule);
-        if (rule is null || rule.Status is not ("FAILED" or "TIMEOUT_EXCEEDED") || rule.AfterRequests < 0 || rule.Count < 1)
+        if (rule is null || rule.Status is not ("FAILED" or "TIMEOUT_EXCEEDED") || rule.AfterRequests < 0 || rule.Count is < 1)
         {
             return Results.Problem("status must be FAILED or TIMEOUT_EXCEEDED, after_requests not negative, count at least 1.", statusCode: 400);
         }

@@ -76,13 +76,13 @@ internal sealed class EmulatorStore : IDisposable
             }
 
             var rule = _outcomes[0];
-            if (rule.Count <= 1)
+            if ((rule.Count ?? 1) <= 1)
             {
                 _outcomes.RemoveAt(0);
             }
             else
             {
-                _outcomes[0] = rule with { Count = rule.Count - 1 };
+                _outcomes[0] = rule with { Count = rule.Count!.Value - 1 };
             }
 
             return rule;

@@ -12,5 +12,6 @@ internal sealed record JobOutcomeRule
     /// <summary>The job-level error message recorded with <c>FAILED</c>.</summary>
     public string? Message { get; init; }
 
-    public int Count { get; init; } = 1;
+    /// <summary>How many jobs; one when absent (nullable because the JSON source generator would turn a missing value into 0).</summary>
+    public int? Count { get; init; }
 }

@@ -6,15 +6,24 @@ namespace BatchFunctions.Core.Mistral;
 /// <summary>A Mistral batch job.</summary>
 public sealed record BatchJob
 {
+    /// <summary>Creates a job description; missing lists become empty.</summary>
+    [JsonConstructor]
+    public BatchJob(string id, IReadOnlyList<string>? inputFiles, IReadOnlyList<BatchError>? errors)
+    {
+        Id = id;
+        InputFiles = inputFiles ?? [];
+        Errors = errors ?? [];
+    }
+
     /// <summary>The job id.</summary>
-    public required string Id { get; init; }
+    public string Id { get; init; }
 
     /// <summary>Always <c>batch</c>.</summary>
     [JsonPropertyName("object")]
-    public string ObjectType { get; init; } = "batch";
+    public string? ObjectType { get; init; }
 
     /// <summary>The uploaded input files; empty for inline jobs.</summary>
-    public IReadOnlyList<string> InputFiles { get; init; } = [];
+    public IReadOnlyList<string> InputFiles { get; init; }
 
     /// <summary>The metadata given at creation.</summary>
     [JsonConverter(typeof(MetadataJsonConverter))]
@@ -36,7 +45,7 @@ public sealed record BatchJob
     public string? ErrorFile { get; init; }
 
     /// <summary>Job-level errors; empty when none.</summary>
-    public IReadOnlyList<BatchError> Errors { get; init; } = [];
+    public IReadOnlyList<BatchError> Errors { get; init; }
 
     /// <summary>Inline results, when asked for.</summary>
     public IReadOnlyList<JsonElement>? Outputs { get; init; }

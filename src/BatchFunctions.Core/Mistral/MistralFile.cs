@@ -3,14 +3,26 @@ using System.Text.Json.Serialization;
 namespace BatchFunctions.Core.Mistral;
 
 /// <summary>A file stored at Mistral (upload, retrieve and list responses).</summary>
+/// <remarks>
+/// Fields that must not default to null when a response omits them are constructor parameters: the JSON
+/// source generator gives every other init-only property its type's default when it is missing.
+/// </remarks>
 public sealed record MistralFile
 {
+    /// <summary>Creates a file description.</summary>
+    [JsonConstructor]
+    public MistralFile(string id, string? filename)
+    {
+        Id = id;
+        Filename = filename ?? string.Empty;
+    }
+
     /// <summary>The file id (a UUID).</summary>
-    public required string Id { get; init; }
+    public string Id { get; init; }
 
     /// <summary>Always <c>file</c>.</summary>
     [JsonPropertyName("object")]
-    public string ObjectType { get; init; } = "file";
+    public string? ObjectType { get; init; }
 
     /// <summary>Size in bytes. The published examples show <c>null</c> although the schema says integer.</summary>
     public long? Bytes { get; init; }
@@ -20,7 +32,7 @@ public sealed record MistralFile
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>The name given at upload.</summary>
-    public string Filename { get; init; } = string.Empty;
+    public string Filename { get; init; }
 
     /// <summary>The purpose given at upload.</summary>
     public FilePurpose Purpose { get; init; }

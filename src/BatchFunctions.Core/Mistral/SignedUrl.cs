@@ -1,8 +1,5 @@
 namespace BatchFunctions.Core.Mistral;
 
 /// <summary>A time-limited URL to download a file without the API key.</summary>
-public sealed record SignedUrl
-{
-    /// <summary>The URL.</summary>
-    public required Uri Url { get; init; }
-}
+/// <param name="Url">The URL.</param>
+public sealed record SignedUrl(Uri Url);
