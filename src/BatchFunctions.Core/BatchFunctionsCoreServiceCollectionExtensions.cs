@@ -50,6 +50,10 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
                 // 500 MB upload is not cut off by a limit meant for a status read.
                 client.Timeout = Timeout.InfiniteTimeSpan;
             })
+            // The factory's default request logging puts raw header values, the bearer token included, into
+            // its structured log state (only the rendered text is redacted), where any structured sink would
+            // store them. MistralClient logs its own calls instead: method, path, status, ids.
+            .RemoveAllLoggers()
             .AddResilienceHandler("mistral", (pipeline, context) =>
             {
                 var provider = context.ServiceProvider;

@@ -20,22 +20,32 @@ internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faul
 
         var requestId = Guid.NewGuid().ToString("N");
         context.Response.Headers["x-kong-request-id"] = requestId;
-        var method = request.Method;
-        var path = request.Path.Value ?? string.Empty;
-        var query = request.QueryString.Value ?? string.Empty;
+        var call = calls.Start(request.Method, request.Path.Value ?? string.Empty, request.QueryString.Value ?? string.Empty);
+        FaultRule? fault = null;
+        var dropped = false;
+        context.Response.OnStarting(() =>
+        {
+            // Kestrel may still "start" the default response of an aborted call: that one stays at 0.
+            if (!dropped)
+            {
+                calls.Complete(call, context.Response.StatusCode, fault?.Kind);
+            }
+
+            return Task.CompletedTask;
+        });
 
         if (!IsAuthorized(request))
         {
             await EmulatorErrors.Unauthorized(requestId).ExecuteAsync(context);
-            calls.Record(method, path, query, 401, null);
             return;
         }
 
-        var fault = faults.Next(method, path);
+        fault = faults.Next(call.Method, call.Path);
         switch (fault?.Kind)
         {
             case "drop":
-                calls.Record(method, path, query, 0, fault.Kind);
+                dropped = true;
+                calls.Complete(call, 0, fault.Kind);
                 context.Abort();
                 return;
             case "rate_limit":
@@ -50,28 +60,28 @@ internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faul
                 }
 
                 await EmulatorErrors.RateLimited().ExecuteAsync(context);
-                calls.Record(method, path, query, 429, fault.Kind);
                 return;
             case "server_error":
                 await EmulatorErrors.Generic(500, "Internal server error", "internal_server_error", null).ExecuteAsync(context);
-                calls.Record(method, path, query, 500, fault.Kind);
                 return;
             case "unavailable":
                 // Gateways answer 503 in plain text, not JSON: clients must cope with that too.
                 context.Response.StatusCode = 503;
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("upstream connect error or disconnect/reset before headers", context.RequestAborted);
-                calls.Record(method, path, query, 503, fault.Kind);
                 return;
-            case "slow":
-                await Task.Delay(fault.DelayMilliseconds ?? 2000, context.RequestAborted);
-                break;
             default:
                 break;
         }
 
+        if (fault?.Kind == "slow")
+        {
+            // A client that gives up first leaves the call recorded with status 0, like a dropped one.
+            calls.Complete(call, 0, fault.Kind);
+            await Task.Delay(fault.DelayMilliseconds ?? 2000, context.RequestAborted);
+        }
+
         await next(context);
-        calls.Record(method, path, query, context.Response.StatusCode, fault?.Kind);
     }
 
     private bool IsAuthorized(HttpRequest request)

@@ -3,17 +3,33 @@ using System.Diagnostics;
 
 namespace BatchFunctions.MistralEmulator;
 
-/// <summary>Remembers every <c>/v1</c> call, so tests can assert what a client really sent.</summary>
+/// <summary>
+/// Remembers every <c>/v1</c> call, numbered and timed by arrival, so tests can assert what a client really
+/// sent. A call is recorded as it arrives (status 0) and its status is set just before its response starts,
+/// so a client never sees an answer the record does not show yet.
+/// </summary>
 internal sealed class CallRecorder(TimeProvider timeProvider)
 {
-    private readonly ConcurrentQueue<RecordedCall> _calls = new();
+    private readonly ConcurrentDictionary<long, RecordedCall> _calls = new();
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private long _sequence;
 
-    public void Record(string method, string path, string query, int status, string? fault) =>
-        _calls.Enqueue(new RecordedCall(Interlocked.Increment(ref _sequence), method, path, query, status, fault, timeProvider.GetUtcNow(), _stopwatch.Elapsed.TotalMilliseconds));
+    public RecordedCall Start(string method, string path, string query)
+    {
+        var call = new RecordedCall(Interlocked.Increment(ref _sequence), method, path, query, 0, null, timeProvider.GetUtcNow(), _stopwatch.Elapsed.TotalMilliseconds);
+        _calls[call.Sequence] = call;
+        return call;
+    }
 
-    public IReadOnlyList<RecordedCall> Snapshot() => [.. _calls];
+    public void Complete(RecordedCall call, int status, string? fault)
+    {
+        if (_calls.ContainsKey(call.Sequence))
+        {
+            _calls[call.Sequence] = call with { Status = status, Fault = fault };
+        }
+    }
+
+    public IReadOnlyList<RecordedCall> Snapshot() => [.. _calls.Values.OrderBy(c => c.Sequence)];
 
     public void Clear() => _calls.Clear();
 }

@@ -269,6 +269,7 @@ public sealed class MistralClient(HttpClient httpClient, IOptions<MistralClientO
     private async Task<HttpResponseMessage> SendCheckedAsync(HttpRequestMessage request, string operation, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
+        var started = timeProvider.GetTimestamp();
         try
         {
             response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -280,6 +281,7 @@ public sealed class MistralClient(HttpClient httpClient, IOptions<MistralClientO
             throw new MistralApiException($"Mistral {operation} failed to reach the server: {exception.GetType().Name}.", exception);
         }
 
+        MistralLog.RequestCompleted(logger, request.Method.Method, request.RequestUri?.OriginalString ?? string.Empty, (int)response.StatusCode, (long)timeProvider.GetElapsedTime(started).TotalMilliseconds);
         if (response.IsSuccessStatusCode)
         {
             return response;

@@ -14,6 +14,9 @@ internal static partial class MistralLog
     [LoggerMessage(1003, LogLevel.Information, "Retrying Mistral call {Path} after status {Status} {ExceptionType}, attempt {Attempt}, in {Delay}")]
     public static partial void Retrying(ILogger logger, string path, int status, string? exceptionType, int attempt, TimeSpan delay);
 
+    [LoggerMessage(1007, LogLevel.Debug, "Mistral {Method} {Path} answered {Status} in {ElapsedMilliseconds} ms")]
+    public static partial void RequestCompleted(ILogger logger, string method, string path, int status, long elapsedMilliseconds);
+
     [LoggerMessage(1004, LogLevel.Information, "Uploaded file {FileId} ({Bytes} bytes, {Lines} lines)")]
     public static partial void FileUploaded(ILogger logger, string fileId, long? bytes, long? lines);
 
