@@ -48,6 +48,15 @@ internal sealed class JsonlLineReader : IDisposable
     /// <summary>The current line without its line ending; empty for a line too long.</summary>
     public ReadOnlySpan<byte> Line => _buffer.AsSpan(_lineStart, _lineLength);
 
+    /// <summary>The current line without its line ending, as memory (valid until the next read).</summary>
+    public ReadOnlyMemory<byte> LineMemory => _buffer.AsMemory(_lineStart, _lineLength);
+
+    /// <summary>The current line with its line ending, as memory (valid until the next read).</summary>
+    public ReadOnlyMemory<byte> RawLineMemory => _buffer.AsMemory(_lineStart, _rawLength);
+
+    /// <summary>Whether the current line holds nothing but spaces, tabs and a carriage return.</summary>
+    public bool IsBlank => !IsTooLong && Line.IndexOfAnyExcept(" \t\r"u8) < 0;
+
     /// <summary>The current line with its line ending, as it stands in the stream; empty for a line too long.</summary>
     public ReadOnlySpan<byte> RawLine => _buffer.AsSpan(_lineStart, _rawLength);
 

@@ -1,0 +1,98 @@
+namespace BatchFunctions.Core.Jsonl;
+
+/// <summary>
+/// Maps a part's custom_ids to their position in the input, in 12 bytes an id (a 64-bit hash and an
+/// ordinal in open addressing). It is built per part, so its size is bounded by the part's request limit.
+/// </summary>
+internal sealed class CustomIdIndex
+{
+    private ulong[] _keys;
+    private int[] _values;
+    private int _count;
+
+    public CustomIdIndex(int expected)
+    {
+        var size = Math.Max(16, (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1));
+        _keys = new ulong[size];
+        _values = new int[size];
+    }
+
+    /// <summary>Records the id's ordinal; false when the id is already there (the first one stays).</summary>
+    public bool TryAdd(ReadOnlySpan<byte> id, int ordinal)
+    {
+        if (_count + 1 > _keys.Length * 0.8)
+        {
+            Grow();
+        }
+
+        if (!Insert(_keys, _values, CustomIdSet.Hash(id), ordinal))
+        {
+            return false;
+        }
+
+        _count++;
+        return true;
+    }
+
+    public bool TryGet(ReadOnlySpan<byte> id, out int ordinal)
+    {
+        var hash = CustomIdSet.Hash(id);
+        var index = Slot(hash, _keys.Length);
+        while (true)
+        {
+            var key = _keys[index];
+            if (key == 0)
+            {
+                ordinal = -1;
+                return false;
+            }
+
+            if (key == hash)
+            {
+                ordinal = _values[index];
+                return true;
+            }
+
+            index = index + 1 == _keys.Length ? 0 : index + 1;
+        }
+    }
+
+    private static int Slot(ulong hash, int length) => (int)(((hash >> 32) * (ulong)length) >> 32);
+
+    private static bool Insert(ulong[] keys, int[] values, ulong hash, int ordinal)
+    {
+        var index = Slot(hash, keys.Length);
+        while (true)
+        {
+            if (keys[index] == 0)
+            {
+                keys[index] = hash;
+                values[index] = ordinal;
+                return true;
+            }
+
+            if (keys[index] == hash)
+            {
+                return false;
+            }
+
+            index = index + 1 == keys.Length ? 0 : index + 1;
+        }
+    }
+
+    private void Grow()
+    {
+        var keys = new ulong[checked((int)(_keys.Length * 1.5))];
+        var values = new int[keys.Length];
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            if (_keys[i] != 0)
+            {
+                Insert(keys, values, _keys[i], _values[i]);
+            }
+        }
+
+        _keys = keys;
+        _values = values;
+    }
+}

@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+
+namespace BatchFunctions.Core.Jsonl;
+
+/// <summary>
+/// Sorts lines by a numeric key within a fixed memory budget: lines are gathered in one arena, sorted and
+/// spilled to temporary files as runs when it fills, then merged. Equal keys keep their arrival order.
+/// </summary>
+internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBytes) : IAsyncDisposable
+{
+    private readonly List<Entry> _entries = [];
+    private readonly List<FileStream> _runs = [];
+    private byte[] _arena = new byte[Math.Min(bufferBytes, 1024 * 1024)];
+    private int _used;
+    private long _sequence;
+
+    public long Count { get; private set; }
+
+    public async ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+    {
+        if (_used + line.Length > _arena.Length)
+        {
+            if (_arena.Length < bufferBytes && _used + line.Length <= bufferBytes)
+            {
+                Array.Resize(ref _arena, Math.Min(bufferBytes, Math.Max(_arena.Length * 2, _used + line.Length)));
+            }
+            else
+            {
+                await SpillAsync(cancellationToken);
+                if (line.Length > _arena.Length)
+                {
+                    _arena = new byte[line.Length];
+                }
+            }
+        }
+
+        line.CopyTo(_arena.AsMemory(_used));
+        _entries.Add(new Entry(key, _sequence++, _used, line.Length));
+        _used += line.Length;
+        Count++;
+    }
+
+    /// <summary>Writes every line, each followed by a newline, in key order.</summary>
+    public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        if (_runs.Count == 0)
+        {
+            _entries.Sort();
+            foreach (var entry in _entries)
+            {
+                await destination.WriteAsync(_arena.AsMemory(entry.Offset, entry.Length), cancellationToken);
+                destination.WriteByte((byte)'\n');
+            }
+
+            return;
+        }
+
+        await SpillAsync(cancellationToken);
+        var readers = new List<RunReader>();
+        foreach (var run in _runs)
+        {
+            run.Position = 0;
+            readers.Add(new RunReader(new BufferedStream(run, 256 * 1024)));
+        }
+
+        var queue = new PriorityQueue<RunReader, (long Key, long Sequence)>();
+        foreach (var reader in readers)
+        {
+            if (await reader.MoveNextAsync(cancellationToken))
+            {
+                queue.Enqueue(reader, (reader.Key, reader.Sequence));
+            }
+        }
+
+        while (queue.TryDequeue(out var reader, out _))
+        {
+            await destination.WriteAsync(reader.Line, cancellationToken);
+            destination.WriteByte((byte)'\n');
+            if (await reader.MoveNextAsync(cancellationToken))
+            {
+                queue.Enqueue(reader, (reader.Key, reader.Sequence));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var run in _runs)
+        {
+            await run.DisposeAsync();
+        }
+
+        _runs.Clear();
+    }
+
+    private async Task SpillAsync(CancellationToken cancellationToken)
+    {
+        if (_entries.Count == 0)
+        {
+            return;
+        }
+
+        _entries.Sort();
+        var run = new FileStream(
+            Path.Combine(temporaryDirectory, $"bf-sort-{Guid.NewGuid():N}.run"),
+            FileMode.CreateNew,
+            FileAccess.ReadWrite,
+            FileShare.None,
+            64 * 1024,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        _runs.Add(run);
+        var header = new byte[20];
+        foreach (var entry in _entries)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(header, entry.Key);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), entry.Sequence);
+            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), entry.Length);
+            await run.WriteAsync(header, cancellationToken);
+            await run.WriteAsync(_arena.AsMemory(entry.Offset, entry.Length), cancellationToken);
+        }
+
+        await run.FlushAsync(cancellationToken);
+        _entries.Clear();
+        _used = 0;
+    }
+
+    private readonly record struct Entry(long Key, long Sequence, int Offset, int Length) : IComparable<Entry>
+    {
+        public int CompareTo(Entry other)
+        {
+            var byKey = Key.CompareTo(other.Key);
+            return byKey != 0 ? byKey : Sequence.CompareTo(other.Sequence);
+        }
+    }
+
+    /// <summary>Reads one spilled run back, record by record.</summary>
+    private sealed class RunReader(Stream stream)
+    {
+        private readonly byte[] _header = new byte[20];
+        private byte[] _line = new byte[4096];
+
+        public long Key { get; private set; }
+
+        public long Sequence { get; private set; }
+
+        public ReadOnlyMemory<byte> Line { get; private set; }
+
+        public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+        {
+            var read = await stream.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, cancellationToken);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            Key = BinaryPrimitives.ReadInt64LittleEndian(_header);
+            Sequence = BinaryPrimitives.ReadInt64LittleEndian(_header.AsSpan(8));
+            var length = BinaryPrimitives.ReadInt32LittleEndian(_header.AsSpan(16));
+            if (_line.Length < length)
+            {
+                _line = new byte[Math.Max(length, _line.Length * 2)];
+            }
+
+            await stream.ReadExactlyAsync(_line.AsMemory(0, length), cancellationToken);
+            Line = _line.AsMemory(0, length);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Text;
+using System.Text.Json;
+using BatchFunctions.Core.Jsonl;
+using CsCheck;
+
+namespace BatchFunctions.Core.Tests.Jsonl;
+
+public sealed class JsonlMergerTests
+{
+    [Fact]
+    public async Task MergeAsync_ShuffledOutputs_AreWrittenInInputOrderAndCounted()
+    {
+        var input = Inputs(6);
+        var output = new[] { Success("r4", "mistral-small-latest", 3, 4), Success("r1", "mistral-small-latest", 1, 2), Failure("r3", 400), Success("r6", "mistral-large-latest", 10, 1) };
+        var errors = new[] { ErrorLine("r2"), Success("r5", "mistral-small-latest", 2, 2) };
+
+        var (usage, results, failed) = await MergeAsync([Part(input, output, errors)]);
+
+        Assert.Equal(["r1", "r4", "r5", "r6"], results.Select(CustomId));
+        Assert.Equal(["r2", "r3"], failed.Select(CustomId));
+        Assert.Equal((6L, 4L, 2L, 0L), (usage.Requests, usage.Succeeded, usage.Failed, usage.Missing));
+        Assert.Equal((16L, 9L, 25L), (usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens));
+        Assert.Equal(new ModelUsage(3, 6, 8, 14), usage.Models["mistral-small-latest"]);
+        Assert.Equal(new ModelUsage(1, 10, 1, 11), usage.Models["mistral-large-latest"]);
+    }
+
+    [Fact]
+    public async Task MergeAsync_RequestWithoutAnyLine_IsWrittenAsMissingInItsPlace()
+    {
+        var (usage, results, failed) = await MergeAsync([Part(Inputs(3), [Success("r1"), Success("r3")], null)]);
+
+        Assert.Equal(["r1", "r3"], results.Select(CustomId));
+        var missing = Assert.Single(failed);
+        Assert.Equal("r2", CustomId(missing));
+        Assert.Equal("missing_result", JsonDocument.Parse(missing).RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal((1L, 2L), (usage.Missing, usage.Succeeded));
+    }
+
+    [Fact]
+    public async Task MergeAsync_DuplicatesAndUnknownIds_KeepTheFirstSuccessAndAppendTheUnknown()
+    {
+        var (usage, results, failed) = await MergeAsync([Part(Inputs(2), [Success("r2"), Success("zz"), Success("r1")], [Failure("r2", 500)])]);
+
+        Assert.Equal(["r1", "r2", "zz"], results.Select(CustomId));
+        Assert.Empty(failed);
+        Assert.Equal((1L, 1L, 2L), (usage.Duplicates, usage.Unmatched, usage.Succeeded));
+    }
+
+    [Fact]
+    public async Task MergeAsync_SeveralParts_KeepsPartOrder()
+    {
+        var first = Inputs(3);
+        var second = Inputs(3, start: 4);
+
+        var (_, results, _) = await MergeAsync([Part(first, [Success("r3"), Success("r1"), Success("r2")], null), Part(second, [Success("r6"), Success("r4"), Success("r5")], null)]);
+
+        Assert.Equal(["r1", "r2", "r3", "r4", "r5", "r6"], results.Select(CustomId));
+    }
+
+    [Fact]
+    public async Task MergeAsync_SortBufferSmallerThanTheResults_SpillsAndStillOrders()
+    {
+        var count = 2000;
+        var output = Enumerable.Range(1, count).Reverse().Select(i => Success($"r{i}")).ToArray();
+
+        var (usage, results, _) = await MergeAsync([Part(Inputs(count), output, null)], new JsonlMergeOptions { SortBufferBytes = 16 * 1024 });
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => $"r{i}"), results.Select(CustomId));
+        Assert.Equal(count, usage.Succeeded);
+    }
+
+    [Fact]
+    public async Task MergeAsync_AnyOutcomesShuffled_EveryRequestEndsInExactlyOneFileInInputOrder()
+    {
+        var gen = Gen.Select(Gen.Int[1, 120], Gen.Int[0, 3].Array[120], Gen.Int[1, 5], Gen.Int);
+        await gen.SampleAsync(
+            async (count, outcomes, partCount, seed) =>
+            {
+                var random = new Random(seed);
+                var parts = new List<JsonlMergePart>();
+                var expectedResults = new List<string>();
+                var expectedErrors = new List<string>();
+                var size = (count + partCount - 1) / partCount;
+                for (var start = 1; start <= count; start += size)
+                {
+                    var ids = Enumerable.Range(start, Math.Min(size, count - start + 1)).ToList();
+                    var output = new List<string>();
+                    var errors = new List<string>();
+                    foreach (var i in ids)
+                    {
+                        // 0: success, 1: failure in the output file, 2: line in the error file, 3: no line at all.
+                        switch (outcomes[(i - 1) % outcomes.Length])
+                        {
+                            case 0:
+                                output.Add(Success($"r{i}"));
+                                expectedResults.Add($"r{i}");
+                                break;
+                            case 1:
+                                output.Add(Failure($"r{i}", 422));
+                                expectedErrors.Add($"r{i}");
+                                break;
+                            case 2:
+                                errors.Add(ErrorLine($"r{i}"));
+                                expectedErrors.Add($"r{i}");
+                                break;
+                            default:
+                                expectedErrors.Add($"r{i}");
+                                break;
+                        }
+                    }
+
+                    parts.Add(Part(Inputs(ids.Count, ids[0]), [.. output.OrderBy(_ => random.Next())], [.. errors.OrderBy(_ => random.Next())]));
+                }
+
+                var (usage, results, failed) = await MergeAsync(parts, new JsonlMergeOptions { SortBufferBytes = 2048 });
+
+                Assert.Equal(expectedResults, results.Select(CustomId));
+                Assert.Equal(expectedErrors, failed.Select(CustomId));
+                Assert.Equal(count, usage.Succeeded + usage.Failed + usage.Missing);
+                Assert.Equal(count, usage.Requests);
+            },
+            iter: 150);
+    }
+
+    private static byte[] Inputs(int count, int start = 1) =>
+        Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(start, count).Select(i => $"{{\"custom_id\":\"r{i}\",\"body\":{{\"input\":\"x\"}}}}\n")));
+
+    private static string Success(string id, string model = "m", int prompt = 1, int completion = 1) =>
+        $"{{\"id\":\"batch-1\",\"custom_id\":\"{id}\",\"response\":{{\"status_code\":200,\"body\":{{\"model\":\"{model}\",\"usage\":{{\"prompt_tokens\":{prompt},\"completion_tokens\":{completion},\"total_tokens\":{prompt + completion}}}}}}},\"error\":null}}";
+
+    private static string Failure(string id, int status) =>
+        $"{{\"custom_id\":\"{id}\",\"response\":{{\"status_code\":{status},\"body\":{{\"object\":\"error\",\"message\":\"bad\"}}}},\"error\":null}}";
+
+    private static string ErrorLine(string id) =>
+        $"{{\"custom_id\":\"{id}\",\"response\":null,\"error\":{{\"message\":\"failed\",\"code\":\"x\"}}}}";
+
+    private static JsonlMergePart Part(byte[] input, string[] output, string[]? errors) => new(
+        _ => Task.FromResult<Stream>(new MemoryStream(input)),
+        _ => Task.FromResult<Stream?>(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(output.Select(l => l + "\n"))))),
+        _ => Task.FromResult<Stream?>(errors is null ? null : new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(errors.Select(l => l + "\n"))))));
+
+    private static async Task<(BatchUsage Usage, List<string> Results, List<string> Errors)> MergeAsync(IReadOnlyList<JsonlMergePart> parts, JsonlMergeOptions? options = null)
+    {
+        using var results = new MemoryStream();
+        using var errors = new MemoryStream();
+        var usage = await JsonlMerger.MergeAsync(parts, results, errors, options);
+        return (usage, Split(results), Split(errors));
+
+        static List<string> Split(MemoryStream stream) => [.. Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    private static string? CustomId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString();
+}
