@@ -1,0 +1,34 @@
+using System.CommandLine;
+using BatchFunctions.Cli.Commands;
+
+namespace BatchFunctions.Cli;
+
+/// <summary>The <c>batchfn</c> command line: parses, runs a command, and maps usage errors to exit code 2.</summary>
+internal static class BatchFnApp
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("batchfn: run Mistral batch jobs with BatchFunctions.")
+        {
+            ValidateCommand.Create(output, error),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var problem in parsed.Errors)
+            {
+                await error.WriteLineAsync(problem.Message);
+            }
+
+            await error.WriteLineAsync("Run 'batchfn --help' for usage.");
+            return UsageError;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+}

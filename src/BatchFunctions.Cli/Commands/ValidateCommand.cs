@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text.Json;
+using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Mistral;
+
+namespace BatchFunctions.Cli.Commands;
+
+/// <summary><c>batchfn validate &lt;file&gt;</c>: checks a JSONL input as the workflow would, without submitting it.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The JSONL file of requests ({\"custom_id\": ..., \"body\": {...}} per line)." };
+        var endpoint = new Option<string?>("--endpoint", "-e") { Description = "The job's endpoint, e.g. /v1/chat/completions; bodies get its checks." };
+        var model = new Option<string?>("--model", "-m") { Description = "The job's model; a different model in a body is warned about." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var maxLineBytes = new Option<int>("--max-line-bytes") { Description = "The longest line accepted.", DefaultValueFactory = _ => new JsonlValidationOptions().MaxLineBytes };
+        var maxIssues = new Option<int>("--max-issues") { Description = "How many errors and warnings to show (all are counted).", DefaultValueFactory = _ => 20 };
+
+        var command = new Command("validate", "Check a JSONL batch input: exit 0 when valid, 1 when invalid, 2 on a usage error.")
+        {
+            file, endpoint, model, json, maxLineBytes, maxIssues,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(file)!;
+            var endpointValue = parse.GetValue(endpoint);
+            if (endpointValue is not null && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpointValue)))
+            {
+                await error.WriteLineAsync($"Unknown endpoint '{endpointValue}'. Known: {string.Join(", ", ApiEndpoint.Known)}.");
+                return BatchFnApp.UsageError;
+            }
+
+            if (!path.Exists)
+            {
+                await error.WriteLineAsync($"No such file: {path.FullName}");
+                return BatchFnApp.UsageError;
+            }
+
+            if (parse.GetValue(maxLineBytes) < 1 || parse.GetValue(maxIssues) < 0)
+            {
+                await error.WriteLineAsync("--max-line-bytes must be positive and --max-issues not negative.");
+                return BatchFnApp.UsageError;
+            }
+
+            var options = new JsonlValidationOptions
+            {
+                Endpoint = endpointValue is null ? null : ApiEndpoint.FromValue(endpointValue),
+                Model = parse.GetValue(model),
+                MaxLineBytes = parse.GetValue(maxLineBytes),
+                MaxIssues = parse.GetValue(maxIssues),
+            };
+
+            JsonlValidationReport report;
+            await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+            {
+                report = await JsonlValidator.ValidateAsync(stream, options, cancellationToken);
+            }
+
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(report, CliJsonContext.Readable.JsonlValidationReport));
+            }
+            else
+            {
+                await ValidationReportPrinter.PrintAsync(output, path.Name, options, report);
+            }
+
+            return report.IsValid ? BatchFnApp.Success : BatchFnApp.Failure;
+        });
+
+        return command;
+    }
+}

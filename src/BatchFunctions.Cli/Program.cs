@@ -1,0 +1,3 @@
+using BatchFunctions.Cli;
+
+return await BatchFnApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using BatchFunctions.Cli;
+
+namespace BatchFunctions.Core.Tests.Cli;
+
+public sealed class ValidateCommandTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("bf-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task Validate_ValidFile_ExitsZeroAndSaysValid()
+    {
+        var path = Write("good.jsonl", """{"custom_id":"a","body":{"messages":[{"role":"user","content":"hi"}]}}""" + "\n");
+
+        var (code, output, _) = await RunAsync("validate", path, "--endpoint", "/v1/chat/completions");
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("good.jsonl: valid", output, StringComparison.Ordinal);
+        Assert.Contains("1 requests", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_InvalidFile_ExitsOneAndNamesLineFieldAndCode()
+    {
+        var path = Write("bad.jsonl", """{"custom_id":"a","body":{"messages":[{"role":"user","content":"hi"}]}}""" + "\n" + """{"custom_id":"b","body":{}}""" + "\n");
+
+        var (code, output, _) = await RunAsync("validate", path, "-e", "/v1/chat/completions");
+
+        Assert.Equal(1, code);
+        Assert.Contains("INVALID", output, StringComparison.Ordinal);
+        Assert.Matches(@"error\s+line 2\s+body\.messages\s+missing_field", output);
+    }
+
+    [Fact]
+    public async Task Validate_Json_PrintsTheReportAsJson()
+    {
+        var path = Write("bad.jsonl", "[]\n");
+
+        var (code, output, _) = await RunAsync("validate", path, "--json");
+
+        Assert.Equal(1, code);
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.False(report.GetProperty("is_valid").GetBoolean());
+        var error = report.GetProperty("errors")[0];
+        Assert.Equal(1, error.GetProperty("line").GetInt64());
+        Assert.Equal("not_an_object", error.GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("validate", "/no/such/file.jsonl")]
+    [InlineData("validate", "FILE", "--endpoint", "/v1/unknown")]
+    [InlineData("validate", "FILE", "--max-line-bytes", "zero")]
+    [InlineData("frobnicate")]
+    public async Task Validate_UsageErrors_ExitTwoWithAMessage(params string[] args)
+    {
+        var path = Write("any.jsonl", "{}\n");
+
+        var (code, _, error) = await RunAsync([.. args.Select(a => a == "FILE" ? path : a)]);
+
+        Assert.Equal(2, code);
+        Assert.False(string.IsNullOrWhiteSpace(error));
+    }
+
+    private string Write(string name, string content)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await BatchFnApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
