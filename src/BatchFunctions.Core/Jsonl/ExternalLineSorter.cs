@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace BatchFunctions.Core.Jsonl;
@@ -5,12 +6,14 @@ namespace BatchFunctions.Core.Jsonl;
 /// <summary>
 /// Sorts lines by a numeric key within a fixed memory budget: lines are gathered in one arena, sorted and
 /// spilled to temporary files as runs when it fills, then merged. Equal keys keep their arrival order.
+/// The arena comes from the shared pool, so that part after part reuses the same memory.
 /// </summary>
 internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBytes) : IAsyncDisposable
 {
     private readonly List<Entry> _entries = [];
     private readonly List<FileStream> _runs = [];
-    private byte[] _arena = new byte[Math.Min(bufferBytes, 1024 * 1024)];
+    private byte[] _arena = ArrayPool<byte>.Shared.Rent(bufferBytes);
+    private bool _arenaRented = true;
     private int _used;
     private long _sequence;
 
@@ -20,17 +23,12 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     {
         if (_used + line.Length > _arena.Length)
         {
-            if (_arena.Length < bufferBytes && _used + line.Length <= bufferBytes)
+            await SpillAsync(cancellationToken);
+            if (line.Length > _arena.Length)
             {
-                Array.Resize(ref _arena, Math.Min(bufferBytes, Math.Max(_arena.Length * 2, _used + line.Length)));
-            }
-            else
-            {
-                await SpillAsync(cancellationToken);
-                if (line.Length > _arena.Length)
-                {
-                    _arena = new byte[line.Length];
-                }
+                // A single line larger than the whole budget: give it an arena of its own.
+                ReturnArena();
+                _arena = new byte[line.Length];
             }
         }
 
@@ -91,6 +89,16 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         }
 
         _runs.Clear();
+        ReturnArena();
+    }
+
+    private void ReturnArena()
+    {
+        if (_arenaRented)
+        {
+            ArrayPool<byte>.Shared.Return(_arena);
+            _arenaRented = false;
+        }
     }
 
     private async Task SpillAsync(CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ public sealed record JsonlMergeOptions
     public string? TemporaryDirectory { get; init; }
 
     /// <summary>Memory for sorting one part's lines before spilling to disk.</summary>
-    public int SortBufferBytes { get; init; } = 32 * 1024 * 1024;
+    public int SortBufferBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>The longest result line read (completions can be long); a longer one is reported as failed.</summary>
     public int MaxLineBytes { get; init; } = 64 * 1024 * 1024;

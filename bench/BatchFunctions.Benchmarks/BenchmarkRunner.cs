@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace BatchFunctions.Benchmarks;
+
+/// <summary>Generates the inputs, starts one child process per measurement and prints the table.</summary>
+internal static class BenchmarkRunner
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var sizes = Option(args, "--sizes", "100,1024").Split(',').Select(s => long.Parse(s, Invariant)).ToList();
+        var operations = Option(args, "--ops", "validate,split,merge").Split(',').ToHashSet(StringComparer.Ordinal);
+        var mergeLines = long.Parse(Option(args, "--merge-lines", "1000000"), Invariant);
+        var directory = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "batchfunctions-bench"));
+        Directory.CreateDirectory(directory);
+
+        Console.WriteLine($"BatchFunctions data-plane benchmarks ({Environment.ProcessorCount} cores available; each measurement in its own process on one core)");
+        Console.WriteLine($"{"operation",-10} {"input",-28} {"seconds",8} {"MB/s",8} {"lines/s",12} {"peak MB",8}");
+        foreach (var megabytes in sizes)
+        {
+            var input = Path.Combine(directory, $"input-{megabytes}MB.jsonl");
+            if (!File.Exists(input) || new FileInfo(input).Length < megabytes << 20)
+            {
+                Console.Error.WriteLine($"generating {input} ...");
+                await SampleInput.WriteAsync(input, megabytes << 20);
+            }
+
+            if (operations.Contains("validate"))
+            {
+                await MeasureAsync("validate", $"{megabytes} MB chat input", input);
+            }
+
+            if (operations.Contains("split"))
+            {
+                await MeasureAsync("split", $"{megabytes} MB chat input", input, Path.Combine(directory, "parts"));
+            }
+        }
+
+        if (operations.Contains("merge"))
+        {
+            var prefix = Path.Combine(directory, $"merge-{mergeLines}");
+            if (!File.Exists(prefix + ".done"))
+            {
+                Console.Error.WriteLine($"generating {mergeLines:N0} results in shuffled order ...");
+                await SampleResults.WriteAsync(prefix, mergeLines);
+                await File.WriteAllTextAsync(prefix + ".done", "ok");
+            }
+
+            await MeasureAsync("merge", $"{mergeLines:N0} result lines", prefix);
+        }
+
+        return 0;
+    }
+
+    private static async Task MeasureAsync(string operation, string label, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(typeof(BenchmarkRunner).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("measure");
+        start.ArgumentList.Add(operation);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        start.Environment["DOTNET_gcServer"] = "0";
+        using var child = Process.Start(start)!;
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        if (child.ExitCode != 0)
+        {
+            Console.WriteLine($"{operation,-10} {label,-28} failed (exit {child.ExitCode})");
+            return;
+        }
+
+        var result = JsonSerializer.Deserialize(output, BenchJsonContext.Default.MeasurementResult)!;
+        Console.WriteLine(string.Create(Invariant, $"{operation,-10} {label,-28} {result.Seconds,8:F2} {result.Bytes / result.Seconds / 1e6,8:F0} {result.Lines / result.Seconds,12:N0} {result.PeakBytes / 1e6,8:F0}"));
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
+    }
+}
