@@ -12,10 +12,16 @@ internal static class BenchmarkRunner
     public static async Task<int> RunAsync(string[] args)
     {
         var sizes = Option(args, "--sizes", "100,1024").Split(',').Select(s => long.Parse(s, Invariant)).ToList();
-        var operations = Option(args, "--ops", "validate,split,merge").Split(',').ToHashSet(StringComparer.Ordinal);
+        var operations = Option(args, "--ops", "validate,split,merge,polling").Split(',').ToHashSet(StringComparer.Ordinal);
         var mergeLines = long.Parse(Option(args, "--merge-lines", "1000000"), Invariant);
         var directory = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "batchfunctions-bench"));
         Directory.CreateDirectory(directory);
+
+        if (operations.SetEquals(["polling"]))
+        {
+            PollingFigures.Print(int.Parse(Option(args, "--polling-jobs", "2000"), Invariant));
+            return 0;
+        }
 
         Console.WriteLine($"BatchFunctions data-plane benchmarks ({Environment.ProcessorCount} cores available; each measurement in its own process on one core)");
         Console.WriteLine($"{"operation",-10} {"input",-28} {"seconds",8} {"MB/s",8} {"lines/s",12} {"peak MB",8}");
@@ -50,6 +56,11 @@ internal static class BenchmarkRunner
             }
 
             await MeasureAsync("merge", $"{mergeLines:N0} result lines", prefix);
+        }
+
+        if (operations.Contains("polling"))
+        {
+            PollingFigures.Print(int.Parse(Option(args, "--polling-jobs", "2000"), Invariant));
         }
 
         return 0;

@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>An activity the decider asks the driver to run: a small, serialisable request.</summary>
+/// <param name="InstanceId">The batch.</param>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "activity")]
+[JsonDerivedType(typeof(ValidateInputCall), ActivityNames.ValidateInput)]
+[JsonDerivedType(typeof(RejectInputCall), ActivityNames.RejectInput)]
+[JsonDerivedType(typeof(StagePartsCall), ActivityNames.StageParts)]
+[JsonDerivedType(typeof(UploadPartCall), ActivityNames.UploadPart)]
+[JsonDerivedType(typeof(CreateJobCall), ActivityNames.CreateJob)]
+[JsonDerivedType(typeof(PollJobsCall), ActivityNames.PollJobs)]
+[JsonDerivedType(typeof(CancelJobsCall), ActivityNames.CancelJobs)]
+[JsonDerivedType(typeof(CollectPartCall), ActivityNames.CollectPart)]
+[JsonDerivedType(typeof(FinalizeCall), ActivityNames.FinalizeBatch)]
+public abstract record ActivityCall(string InstanceId)
+{
+    /// <summary>The activity's name (the Durable activity function's name too).</summary>
+    [JsonIgnore]
+    public abstract string Name { get; }
+
+    /// <summary>Identifies the step for retries: the activity and, for per-part calls, the part.</summary>
+    [JsonIgnore]
+    public virtual string StepKey => Name;
+}
+
+/// <summary>Validate the input and resolve its settings.</summary>
+public sealed record ValidateInputCall(string InstanceId, BatchSource Source) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.ValidateInput;
+}
+
+/// <summary>Write the rejection report beside the kept input.</summary>
+public sealed record RejectInputCall(string InstanceId, BatchSource Source) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.RejectInput;
+}
+
+/// <summary>Split the input into parts (or use it whole when it fits one).</summary>
+public sealed record StagePartsCall(string InstanceId, BatchSource Source, long Requests, long Bytes) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.StageParts;
+}
+
+/// <summary>Upload one part to Mistral's Files API.</summary>
+public sealed record UploadPartCall(string InstanceId, int PartIndex, string Container, string BlobName) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.UploadPart;
+
+    /// <inheritdoc />
+    public override string StepKey => $"{Name}:{PartIndex}";
+}
+
+/// <summary>Create (or find) the batch job of one part.</summary>
+public sealed record CreateJobCall(string InstanceId, int PartIndex, string FileId, BatchSettings Settings) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.CreateJob;
+
+    /// <inheritdoc />
+    public override string StepKey => $"{Name}:{PartIndex}";
+}
+
+/// <summary>Refresh every unfinished job in one call.</summary>
+public sealed record PollJobsCall(string InstanceId, IReadOnlyList<string> JobIds) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.PollJobs;
+}
+
+/// <summary>Ask Mistral to cancel jobs.</summary>
+public sealed record CancelJobsCall(string InstanceId, IReadOnlyList<string> JobIds, StopReason Reason) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.CancelJobs;
+}
+
+/// <summary>Copy one finished job's output and error files into storage.</summary>
+public sealed record CollectPartCall(string InstanceId, int PartIndex, string? OutputFileId, string? ErrorFileId) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.CollectPart;
+
+    /// <inheritdoc />
+    public override string StepKey => $"{Name}:{PartIndex}";
+}
+
+/// <summary>Merge, summarise, archive, notify.</summary>
+public sealed record FinalizeCall(string InstanceId, BatchState State, BatchOutcome Outcome, string? Failure) : ActivityCall(InstanceId)
+{
+    /// <inheritdoc />
+    public override string Name => ActivityNames.FinalizeBatch;
+}

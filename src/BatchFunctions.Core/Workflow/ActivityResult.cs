@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>What an activity answered, stamped by the driver with the (replay-safe) time it arrived.</summary>
+/// <param name="Call">The call it answers.</param>
+/// <param name="Status">Succeeded, retryable or permanent.</param>
+/// <param name="Payload">The activity's result, when it succeeded.</param>
+/// <param name="Error">What went wrong, when it did not (no secrets, no request content).</param>
+/// <param name="RetryAfter">How long the server asked to wait, if it said.</param>
+/// <param name="CompletedAt">When the driver received it.</param>
+public sealed record ActivityResult(
+    ActivityCall Call,
+    ActivityStatus Status,
+    ActivityPayload? Payload = null,
+    string? Error = null,
+    TimeSpan? RetryAfter = null,
+    DateTimeOffset CompletedAt = default)
+{
+    /// <summary>A success.</summary>
+    public static ActivityResult Success(ActivityCall call, ActivityPayload payload) => new(call, ActivityStatus.Succeeded, payload);
+
+    /// <summary>A transient failure.</summary>
+    public static ActivityResult Retry(ActivityCall call, string error, TimeSpan? retryAfter = null) => new(call, ActivityStatus.Retryable, Error: error, RetryAfter: retryAfter);
+
+    /// <summary>A permanent failure.</summary>
+    public static ActivityResult Fail(ActivityCall call, string error) => new(call, ActivityStatus.Permanent, Error: error);
+}
+
+/// <summary>The result of a successful activity.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(ValidatedPayload), "validated")]
+[JsonDerivedType(typeof(StagedPayload), "staged")]
+[JsonDerivedType(typeof(UploadedPayload), "uploaded")]
+[JsonDerivedType(typeof(JobCreatedPayload), "created")]
+[JsonDerivedType(typeof(JobsPayload), "jobs")]
+[JsonDerivedType(typeof(CollectedPayload), "collected")]
+[JsonDerivedType(typeof(FinishedPayload), "finished")]
+public abstract record ActivityPayload;
+
+/// <summary>Validation result: counts, the first error, and the resolved settings when valid.</summary>
+public sealed record ValidatedPayload(bool IsValid, long Requests, long Bytes, long ErrorCount, string? FirstError, BatchSettings? Settings) : ActivityPayload;
+
+/// <summary>The staged parts.</summary>
+public sealed record StagedPayload(IReadOnlyList<StagedPart> Parts) : ActivityPayload;
+
+/// <summary>One staged part.</summary>
+public sealed record StagedPart(int Index, string Container, string BlobName, long Requests, long Bytes);
+
+/// <summary>The uploaded file.</summary>
+public sealed record UploadedPayload(string FileId) : ActivityPayload;
+
+/// <summary>The created (or found) job.</summary>
+public sealed record JobCreatedPayload(string JobId, string Status) : ActivityPayload;
+
+/// <summary>Jobs as Mistral reported them (poll, cancel).</summary>
+public sealed record JobsPayload(IReadOnlyList<JobSnapshot> Jobs) : ActivityPayload;
+
+/// <summary>One job as seen: status and counts.</summary>
+public sealed record JobSnapshot(
+    string JobId,
+    string Status,
+    int Total,
+    int Completed,
+    int Succeeded,
+    int Failed,
+    string? OutputFileId,
+    string? ErrorFileId,
+    IReadOnlyList<string> Errors,
+    DateTimeOffset? StartedAt);
+
+/// <summary>The collected part.</summary>
+public sealed record CollectedPayload(bool HasOutput, bool HasErrors) : ActivityPayload;
+
+/// <summary>The batch's files (finalize, reject).</summary>
+public sealed record FinishedPayload(BatchOutputs Outputs) : ActivityPayload;

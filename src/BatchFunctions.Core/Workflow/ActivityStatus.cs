@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>How an activity ended: expected failures are data, so that the decider owns every retry.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ActivityStatus>))]
+public enum ActivityStatus
+{
+    /// <summary>Done; see the payload.</summary>
+    Succeeded,
+
+    /// <summary>A transient failure: the same call may succeed later.</summary>
+    Retryable,
+
+    /// <summary>A failure no retry will fix (the server's message says why).</summary>
+    Permanent,
+}

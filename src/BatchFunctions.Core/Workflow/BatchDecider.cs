@@ -1,0 +1,272 @@
+using System.Globalization;
+
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>
+/// The workflow as a pure state machine: <see cref="Decide"/> says what to do next, <see cref="Evolve"/>
+/// folds an activity's result into the state. No clock, no random source, no I/O: time comes in as an
+/// argument (the orchestration's replay-safe time under Durable Functions), so the same decisions are made
+/// on every replay and by every host.
+/// </summary>
+public static class BatchDecider
+{
+    /// <summary>What to do next for <paramref name="state"/> at <paramref name="now"/>.</summary>
+    public static BatchStep Decide(BatchState state, DateTimeOffset now, WorkflowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(options);
+        if (state.Phase == BatchPhase.Completed)
+        {
+            return new FinishBatch(state.Outcome ?? BatchOutcome.Failed);
+        }
+
+        var stopping = StopReasonAt(state, now);
+        var hasJobs = state.Parts.Any(p => p.JobId is not null);
+
+        // Before any job exists, stopping costs nothing: finalize straight away.
+        if (stopping is { } early && !hasJobs && state.Phase is not (BatchPhase.Rejected or BatchPhase.Finalizing))
+        {
+            return Finalize(state, early);
+        }
+
+        if (state.Retry is { } retry && now < retry.NotBefore && stopping is null)
+        {
+            return new WaitUntil(retry.NotBefore);
+        }
+
+        return state.Phase switch
+        {
+            BatchPhase.Validating => Run(new ValidateInputCall(state.InstanceId, state.Source)),
+            BatchPhase.Rejected => Run(new RejectInputCall(state.InstanceId, state.Source)),
+            BatchPhase.Staging => Run(new StagePartsCall(state.InstanceId, state.Source, state.Requests, state.Bytes)),
+            BatchPhase.Uploading => Run(state.Parts
+                .Where(p => p.FileId is null)
+                .Take(options.MaxParallelParts)
+                .Select(ActivityCall (p) => new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName))),
+            BatchPhase.Creating when stopping is null => Run(state.Parts
+                .Where(p => p.JobId is null)
+                .Take(options.MaxParallelParts)
+                .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!))),
+            BatchPhase.Creating or BatchPhase.Polling or BatchPhase.Collecting => DecideWhileJobsRun(state, now, options, stopping),
+            _ => Finalize(state, stopping),
+        };
+    }
+
+    /// <summary>Folds one activity result into the state.</summary>
+    public static BatchState Evolve(BatchState state, ActivityResult result, WorkflowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(options);
+        state = state with { Steps = state.Steps + 1 };
+        return result.Status switch
+        {
+            ActivityStatus.Retryable => ScheduleRetry(state, result, options),
+            ActivityStatus.Permanent => FailStep(state, result),
+            _ => Apply(state, result, options),
+        };
+    }
+
+    /// <summary>Records a cancel request; the next decision acts on it. Safe to repeat.</summary>
+    public static BatchState RequestCancel(BatchState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state.Phase == BatchPhase.Completed || state.CancelRequested ? state : state with { CancelRequested = true };
+    }
+
+    private static BatchStep DecideWhileJobsRun(BatchState state, DateTimeOffset now, WorkflowOptions options, StopReason? stopping)
+    {
+        var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
+        var collectable = withJobs.Where(p => p.IsTerminal && !p.Collected).Take(options.MaxParallelParts).ToList();
+        if (collectable.Count > 0)
+        {
+            // Download at once: results may be kept only 24 hours after a job ends.
+            return Run(collectable.Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId)));
+        }
+
+        var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
+        if (active.Count == 0)
+        {
+            return Finalize(state, stopping);
+        }
+
+        if (stopping is { } reason && !state.CancelSent)
+        {
+            return Run(new CancelJobsCall(state.InstanceId, active, reason));
+        }
+
+        // Mistral was asked to stop and has not: after a grace period, finalize with what exists.
+        if (state.CancelSent && state.Deadline is { } deadline && now >= deadline + options.StopGrace)
+        {
+            return Finalize(state, StopReason.Deadline);
+        }
+
+        var nextPoll = state.Poll?.NextPollAt ?? now;
+        if (now < nextPoll)
+        {
+            return new WaitUntil(state.Deadline is { } limit && limit > now && limit < nextPoll ? limit : nextPoll);
+        }
+
+        return Run(new PollJobsCall(state.InstanceId, active));
+    }
+
+    private static BatchState Apply(BatchState state, ActivityResult result, WorkflowOptions options)
+    {
+        state = state.Retry?.Step == result.Call.StepKey ? state with { Retry = null } : state;
+        var at = result.CompletedAt;
+        switch (result.Call, result.Payload)
+        {
+            case (ValidateInputCall, ValidatedPayload { IsValid: false }):
+                return state with { Phase = BatchPhase.Rejected, Failure = DescribeRejection(result.Payload) };
+            case (ValidateInputCall, ValidatedPayload valid):
+                return state with
+                {
+                    Phase = BatchPhase.Staging,
+                    Settings = valid.Settings,
+                    Requests = valid.Requests,
+                    Bytes = valid.Bytes,
+                    Deadline = state.StartedAt + TimeSpan.FromHours(valid.Settings!.TimeoutHours) + options.DeadlineGrace,
+                };
+            case (RejectInputCall, FinishedPayload rejected):
+                return Complete(state, BatchOutcome.Rejected, rejected.Outputs, at);
+            case (StagePartsCall, StagedPayload staged):
+                return state with
+                {
+                    Phase = BatchPhase.Uploading,
+                    Parts = [.. staged.Parts.Select(p => new PartState(p.Index, p.Container, p.BlobName, p.Requests, p.Bytes))],
+                };
+            case (UploadPartCall upload, UploadedPayload uploaded):
+                state = UpdatePart(state, upload.PartIndex, p => p with { FileId = uploaded.FileId });
+                return state.Parts.All(p => p.FileId is not null) ? state with { Phase = BatchPhase.Creating } : state;
+            case (CreateJobCall create, JobCreatedPayload created):
+                state = UpdatePart(state, create.PartIndex, p => p with { JobId = created.JobId, JobStatus = created.Status });
+                return state.Parts.All(p => p.JobId is not null)
+                    ? state with { Phase = BatchPhase.Polling, Poll = new PollState(at, at + options.FirstPollDelay) }
+                    : state;
+            case (PollJobsCall, JobsPayload polled):
+                return AfterPoll(ApplySnapshots(state, polled.Jobs), polled.Jobs, at, options);
+            case (CancelJobsCall cancel, JobsPayload cancelled):
+                state = ApplySnapshots(state, cancelled.Jobs) with { CancelSent = true, Stop = state.Stop ?? cancel.Reason };
+                return state with { Poll = (state.Poll ?? new PollState(at, at)) with { NextPollAt = at + options.MinPollDelay } };
+            case (CollectPartCall collect, CollectedPayload):
+                state = UpdatePart(state, collect.PartIndex, p => p with { Collected = true });
+                return state.Parts.Where(p => p.JobId is not null).All(p => p.Collected) ? state with { Phase = BatchPhase.Finalizing } : state;
+            case (FinalizeCall finalize, FinishedPayload finished):
+                return Complete(state, finalize.Outcome, finished.Outputs, at) with { Failure = finalize.Failure ?? state.Failure };
+            default:
+                throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
+        }
+    }
+
+    private static BatchState AfterPoll(BatchState state, IReadOnlyList<JobSnapshot> jobs, DateTimeOffset at, WorkflowOptions options)
+    {
+        var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
+        if (withJobs.All(p => p.IsTerminal))
+        {
+            return state with { Phase = BatchPhase.Collecting, Poll = state.Poll! with { Polls = state.Poll.Polls + 1, LastPollAt = at } };
+        }
+
+        var active = withJobs.Where(p => !p.IsTerminal).ToList();
+        long total = active.Sum(p => p.Total);
+        long completed = active.Sum(p => p.Completed);
+        var started = active.All(p => p.StartedAt is not null) ? active.Min(p => p.StartedAt) : null;
+        var poll = state.Poll ?? new PollState(at, at);
+        var delay = PollPolicy.NextDelay(options, poll.Since, at, total, completed, started, poll.LastCompleted, poll.LastPollAt);
+        return state with
+        {
+            Phase = BatchPhase.Polling,
+            Poll = poll with { Polls = poll.Polls + 1, LastPollAt = at, LastCompleted = completed, NextPollAt = at + delay },
+        };
+    }
+
+    private static BatchState ApplySnapshots(BatchState state, IReadOnlyList<JobSnapshot> jobs)
+    {
+        var byId = jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
+        return state with
+        {
+            Parts = [.. state.Parts.Select(p => p.JobId is not null && byId.TryGetValue(p.JobId, out var job)
+                ? p with
+                {
+                    JobStatus = job.Status,
+                    Total = job.Total,
+                    Completed = job.Completed,
+                    Succeeded = job.Succeeded,
+                    Failed = job.Failed,
+                    OutputFileId = job.OutputFileId,
+                    ErrorFileId = job.ErrorFileId,
+                    JobErrors = job.Errors.Count > 0 ? job.Errors : p.JobErrors,
+                    StartedAt = job.StartedAt ?? p.StartedAt,
+                }
+                : p)],
+        };
+    }
+
+    private static BatchState ScheduleRetry(BatchState state, ActivityResult result, WorkflowOptions options)
+    {
+        var key = result.Call.StepKey;
+        var attempts = state.Retry?.Step == key ? state.Retry.Attempts + 1 : 1;
+        if (attempts >= options.MaxStepAttempts)
+        {
+            return FailStep(state, result with { Error = string.Create(CultureInfo.InvariantCulture, $"{result.Error} (gave up after {attempts} attempts)") });
+        }
+
+        var backoff = TimeSpan.FromTicks(Math.Min(options.MaxRetryDelay.Ticks, options.FirstRetryDelay.Ticks * (1L << Math.Min(attempts - 1, 20))));
+        var wait = result.RetryAfter is { } asked && asked > backoff ? asked : backoff;
+        return state with { Retry = new RetryState(key, attempts, result.CompletedAt + wait, result.Error ?? "transient failure") };
+    }
+
+    private static BatchState FailStep(BatchState state, ActivityResult result)
+    {
+        var failure = $"{result.Call.Name} failed: {result.Error}";
+        return result.Call switch
+        {
+            // A batch that cannot finalize or reject has nothing left to try: it ends failed.
+            FinalizeCall or RejectInputCall => Complete(state, BatchOutcome.Failed, state.Outputs ?? new BatchOutputs(), result.CompletedAt) with { Failure = failure },
+            _ => state with { Failure = state.Failure ?? failure, Stop = state.Stop ?? StopReason.Failure, Retry = null },
+        };
+    }
+
+    private static BatchState Complete(BatchState state, BatchOutcome outcome, BatchOutputs outputs, DateTimeOffset at) =>
+        state with { Phase = BatchPhase.Completed, Outcome = outcome, Outputs = outputs, CompletedAt = at, Retry = null };
+
+    private static StopReason? StopReasonAt(BatchState state, DateTimeOffset now) =>
+        state.Stop
+        ?? (state.CancelRequested ? StopReason.Cancelled : (StopReason?)null)
+        ?? (state.Deadline is { } deadline && now >= deadline ? StopReason.Deadline : (StopReason?)null);
+
+    private static RunActivities Finalize(BatchState state, StopReason? stopping)
+    {
+        var outcome = OutcomeOf(state, stopping);
+        var failure = outcome == BatchOutcome.Failed ? state.Failure ?? JobFailure(state) : state.Failure;
+        return new RunActivities([new FinalizeCall(state.InstanceId, state with { Phase = BatchPhase.Finalizing }, outcome, failure)]);
+    }
+
+    /// <summary>How the batch ends: a request or limit that stopped it wins; then what the jobs said.</summary>
+    private static BatchOutcome OutcomeOf(BatchState state, StopReason? stopping) => (stopping ?? state.Stop) switch
+    {
+        StopReason.Cancelled => BatchOutcome.Cancelled,
+        StopReason.Failure => BatchOutcome.Failed,
+        StopReason.Deadline => BatchOutcome.TimedOut,
+        _ when state.Parts.Any(p => p.JobStatus == "FAILED") => BatchOutcome.Failed,
+        _ when state.Parts.Any(p => p.JobStatus == "TIMEOUT_EXCEEDED") => BatchOutcome.TimedOut,
+        _ when state.Parts.Any(p => p.JobStatus == "CANCELLED") => BatchOutcome.Cancelled,
+        _ => BatchOutcome.Succeeded,
+    };
+
+    private static string? JobFailure(BatchState state)
+    {
+        var errors = state.Parts.Where(p => p.JobStatus == "FAILED").SelectMany(p => p.JobErrors ?? []).Distinct().ToList();
+        return errors.Count == 0 ? "A Mistral job failed without an error message." : "Mistral job failed: " + string.Join("; ", errors);
+    }
+
+    private static string DescribeRejection(ActivityPayload? payload) => payload is ValidatedPayload report
+        ? string.Create(CultureInfo.InvariantCulture, $"The input is invalid: {report.ErrorCount} error(s); first: {report.FirstError}")
+        : "The input is invalid.";
+
+    private static BatchState UpdatePart(BatchState state, int index, Func<PartState, PartState> change) =>
+        state with { Parts = [.. state.Parts.Select(p => p.Index == index ? change(p) : p)] };
+
+    private static RunActivities Run(ActivityCall call) => new([call]);
+
+    private static RunActivities Run(IEnumerable<ActivityCall> calls) => new([.. calls]);
+}

@@ -1,0 +1,8 @@
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>The job settings of a batch: from the input blob's metadata, else the configured defaults.</summary>
+/// <param name="Endpoint">The Mistral endpoint.</param>
+/// <param name="Model">The model, or null when every line names one.</param>
+/// <param name="TimeoutHours">Mistral's job timeout (1 to 168).</param>
+/// <param name="Metadata">User metadata copied onto each job.</param>
+public sealed record BatchSettings(string Endpoint, string? Model, int TimeoutHours, IReadOnlyDictionary<string, string> Metadata);

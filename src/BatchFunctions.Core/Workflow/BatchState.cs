@@ -1,0 +1,55 @@
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>
+/// Everything the workflow knows about one batch: small (ids, counts, times), serialisable, and changed
+/// only by <see cref="BatchDecider.Evolve"/> and <see cref="BatchDecider.RequestCancel"/>.
+/// </summary>
+/// <param name="SchemaVersion">Lets new code read state written by old code while a day-long batch runs through a deploy.</param>
+/// <param name="InstanceId">The batch's stable id.</param>
+/// <param name="Source">The input blob.</param>
+/// <param name="StartedAt">When the batch started.</param>
+/// <param name="Phase">Where it is.</param>
+/// <param name="Parts">One entry per part and job; empty until staged.</param>
+/// <param name="Settings">The job settings, known once validated.</param>
+/// <param name="Requests">Requests in the input.</param>
+/// <param name="Bytes">Bytes in the input.</param>
+/// <param name="Deadline">When the batch gives up: the job timeout plus a grace period after the start.</param>
+/// <param name="CancelRequested">A cancel was asked for (persisted, not only signalled).</param>
+/// <param name="CancelSent">Mistral was asked to cancel the running jobs.</param>
+/// <param name="Stop">Why the batch winds down early, if it does.</param>
+/// <param name="Retry">A step waiting to be retried.</param>
+/// <param name="Poll">The polling schedule.</param>
+/// <param name="Outcome">How it ended, once completed.</param>
+/// <param name="Failure">The error that failed it, in words (the server's message included).</param>
+/// <param name="Outputs">Where its files are.</param>
+/// <param name="CompletedAt">When it completed.</param>
+/// <param name="Steps">Steps decided so far, so that a driver can restart its history now and then.</param>
+public sealed record BatchState(
+    int SchemaVersion,
+    string InstanceId,
+    BatchSource Source,
+    DateTimeOffset StartedAt,
+    BatchPhase Phase,
+    IReadOnlyList<PartState> Parts,
+    BatchSettings? Settings = null,
+    long Requests = 0,
+    long Bytes = 0,
+    DateTimeOffset? Deadline = null,
+    bool CancelRequested = false,
+    bool CancelSent = false,
+    StopReason? Stop = null,
+    RetryState? Retry = null,
+    PollState? Poll = null,
+    BatchOutcome? Outcome = null,
+    string? Failure = null,
+    BatchOutputs? Outputs = null,
+    DateTimeOffset? CompletedAt = null,
+    int Steps = 0)
+{
+    /// <summary>The schema written by this code.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>A new batch, about to be validated.</summary>
+    public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now) =>
+        new(CurrentSchemaVersion, instanceId, source, now, BatchPhase.Validating, []);
+}

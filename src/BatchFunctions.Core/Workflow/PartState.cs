@@ -1,0 +1,42 @@
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>One part of a batch and its Mistral job: ids, status and counts only, never content.</summary>
+/// <param name="Index">0-based part number.</param>
+/// <param name="Container">Container of the part's input (the input itself when it was not split).</param>
+/// <param name="BlobName">Blob of the part's input.</param>
+/// <param name="Requests">Requests in the part.</param>
+/// <param name="Bytes">Bytes in the part.</param>
+/// <param name="FileId">The uploaded file at Mistral.</param>
+/// <param name="JobId">The part's batch job.</param>
+/// <param name="JobStatus">The job's last seen status.</param>
+/// <param name="Total">The job's total requests.</param>
+/// <param name="Completed">Requests completed.</param>
+/// <param name="Succeeded">Requests that succeeded.</param>
+/// <param name="Failed">Requests that failed.</param>
+/// <param name="OutputFileId">The job's output file.</param>
+/// <param name="ErrorFileId">The job's error file.</param>
+/// <param name="JobErrors">Job-level errors Mistral reported.</param>
+/// <param name="StartedAt">When the job started running.</param>
+/// <param name="Collected">Whether its output and error files were copied to storage.</param>
+public sealed record PartState(
+    int Index,
+    string Container,
+    string BlobName,
+    long Requests,
+    long Bytes,
+    string? FileId = null,
+    string? JobId = null,
+    string? JobStatus = null,
+    int Total = 0,
+    int Completed = 0,
+    int Succeeded = 0,
+    int Failed = 0,
+    string? OutputFileId = null,
+    string? ErrorFileId = null,
+    IReadOnlyList<string>? JobErrors = null,
+    DateTimeOffset? StartedAt = null,
+    bool Collected = false)
+{
+    /// <summary>Whether the job has stopped for good (CANCELLATION_REQUESTED is not terminal).</summary>
+    public bool IsTerminal => JobStatus is "SUCCESS" or "FAILED" or "TIMEOUT_EXCEEDED" or "CANCELLED";
+}
