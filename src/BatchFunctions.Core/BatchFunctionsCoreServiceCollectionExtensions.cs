@@ -1,4 +1,10 @@
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,9 +17,10 @@ namespace BatchFunctions.Core;
 public static class BatchFunctionsCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the Mistral client (typed <see cref="HttpClient"/> with the resilience pipeline) and validates its
-    /// options at start-up. <c>MISTRAL_API_KEY</c> and <c>MISTRAL_BASE_URL</c> fill in what the
-    /// <c>Mistral</c> section leaves empty.
+    /// Adds the Mistral client (typed <see cref="HttpClient"/> with the resilience pipeline), the storage
+    /// clients, the workflow options and the activities, with options validated at start-up.
+    /// <c>MISTRAL_API_KEY</c> and <c>MISTRAL_BASE_URL</c> fill in what the <c>Mistral</c> section leaves
+    /// empty; <c>AzureWebJobsStorage</c> is the storage fallback.
     /// </summary>
     public static IServiceCollection AddBatchFunctionsCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -64,6 +71,53 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
                     provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MistralClient).FullName!));
             });
 
+        AddStorage(services, configuration);
+        services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection(WorkflowOptions.SectionName));
+        services.AddOptions<BatchDefaultsOptions>().Bind(configuration.GetSection(BatchDefaultsOptions.SectionName))
+            .Validate(o => o.TimeoutHours is >= 1 and <= 168, "Batch:TimeoutHours must be from 1 to 168.")
+            .Validate(o => ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(o.Endpoint)), "Batch:Endpoint must be a known Mistral endpoint.")
+            .Validate(o => o.MaxRequestsPerPart >= 1 && o.MaxBytesPerPart > o.MaxLineBytes + 2L, "Batch:MaxRequestsPerPart must be positive and Batch:MaxBytesPerPart larger than Batch:MaxLineBytes.")
+            .ValidateOnStart();
+
+        // Transient: it holds the typed MistralClient, whose HttpClient the factory rotates.
+        services.AddTransient<BatchActivities>();
         return services;
     }
+
+    private static void AddStorage(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BatchStorageOptions>()
+            .Bind(configuration.GetSection(BatchStorageOptions.SectionName))
+            .PostConfigure(options =>
+            {
+                if (options.ConnectionString is null && options.BlobServiceUri is null && configuration["AzureWebJobsStorage"] is { Length: > 0 } functionsStorage)
+                {
+                    options.ConnectionString = functionsStorage;
+                }
+            })
+            .Validate(o => o.ConnectionString is not null || o.BlobServiceUri is not null, "Storage:ConnectionString or Storage:BlobServiceUri is required.")
+            .ValidateOnStart();
+
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<BatchStorageOptions>>().Value;
+            return options.ConnectionString is { } connection
+                ? new BlobServiceClient(connection)
+                : new BlobServiceClient(options.BlobServiceUri, Credential(options));
+        });
+        services.TryAddSingleton(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<BatchStorageOptions>>().Value;
+            return options.ConnectionString is { } connection
+                ? new QueueServiceClient(connection)
+                : new QueueServiceClient(options.QueueServiceUri ?? new Uri(options.BlobServiceUri!.AbsoluteUri.Replace(".blob.", ".queue.", StringComparison.Ordinal)), Credential(options));
+        });
+        services.TryAddSingleton(provider => new BatchStorage(
+            provider.GetRequiredService<BlobServiceClient>(),
+            provider.GetRequiredService<QueueServiceClient>(),
+            provider.GetRequiredService<IOptions<BatchStorageOptions>>().Value));
+    }
+
+    private static DefaultAzureCredential Credential(BatchStorageOptions options) =>
+        new(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
 }

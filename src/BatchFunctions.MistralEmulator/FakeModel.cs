@@ -23,6 +23,11 @@ internal static class FakeModel
             return "model: a model is required, on the job or in the request body";
         }
 
+        if (body.TryGetProperty("max_tokens", out var maxTokens) && (!maxTokens.TryGetInt32(out var max) || max < 0))
+        {
+            return "max_tokens: must be a non-negative integer";
+        }
+
         return endpoint switch
         {
             "/v1/chat/completions" or "/v1/chat/moderations" or "/v1/chat/classifications" => ValidateMessages(body),

@@ -15,6 +15,10 @@ internal static class MistralResilience
 {
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, MistralClientOptions options, TimeProvider timeProvider, ILogger logger)
     {
+        // Backoff and attempt timeouts are waits on the wire, so they run in real time even when the host
+        // registers a virtual clock for its workflow (tests, simulations); only Retry-After dates use it.
+        pipeline.TimeProvider = TimeProvider.System;
+
         if (options.MaxRetryAttempts > 0)
         {
             pipeline.AddRetry(new HttpRetryStrategyOptions

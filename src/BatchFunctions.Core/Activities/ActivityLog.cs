@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchFunctions.Core.Activities;
+
+/// <summary>Structured log messages of the activities: ids and statuses, never content.</summary>
+internal static partial class ActivityLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Activity {Activity} for batch {InstanceId} ended {Status}")]
+    public static partial void Completed(ILogger logger, string activity, string instanceId, string status);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Activity {Activity} for batch {InstanceId} ended {Status} after {ExceptionType}")]
+    public static partial void Failed(ILogger logger, string activity, string instanceId, string status, string exceptionType);
+
+    [LoggerMessage(2003, LogLevel.Information, "Reusing job {JobId} already created for batch {InstanceId} part {Part}")]
+    public static partial void JobReused(ILogger logger, string jobId, string instanceId, int part);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Input of batch {InstanceId} was not deleted after archiving (status {Status}): it changed or is gone")]
+    public static partial void InputNotDeleted(ILogger logger, string instanceId, int status);
+}

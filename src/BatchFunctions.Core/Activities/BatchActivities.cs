@@ -1,0 +1,421 @@
+using System.Globalization;
+using System.Text.Json;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BatchFunctions.Core.Activities;
+
+/// <summary>
+/// The workflow's activities, host-agnostic and idempotent: every engine runs activities at least once, so
+/// each one can run again after a crash and leave the same result (deterministic names, overwrites, and a
+/// lookup of the job by its metadata before creating one). Expected failures come back as data.
+/// </summary>
+public sealed class BatchActivities(
+    MistralClient mistral,
+    BatchStorage storage,
+    IOptions<BatchDefaultsOptions> defaults,
+    TimeProvider timeProvider,
+    ILogger<BatchActivities> logger)
+{
+    private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
+
+    private readonly BatchDefaultsOptions _defaults = defaults.Value;
+
+    /// <summary>Runs any activity call; unexpected exceptions (bugs) propagate.</summary>
+    public async Task<ActivityResult> ExecuteAsync(ActivityCall call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            var result = call switch
+            {
+                ValidateInputCall validate => await ValidateInputAsync(validate, cancellationToken),
+                RejectInputCall reject => await RejectInputAsync(reject, cancellationToken),
+                StagePartsCall stage => await StagePartsAsync(stage, cancellationToken),
+                UploadPartCall upload => await UploadPartAsync(upload, cancellationToken),
+                CreateJobCall create => await CreateJobAsync(create, cancellationToken),
+                PollJobsCall poll => await PollJobsAsync(poll, cancellationToken),
+                CancelJobsCall cancel => await CancelJobsAsync(cancel, cancellationToken),
+                CollectPartCall collect => await CollectPartAsync(collect, cancellationToken),
+                FinalizeCall finalize => await FinalizeAsync(finalize, cancellationToken),
+                _ => throw new ArgumentException($"Unknown activity {call.GetType().Name}.", nameof(call)),
+            };
+            ActivityLog.Completed(logger, call.Name, call.InstanceId, result.Status.ToString());
+            return result;
+        }
+        catch (Exception exception) when (Classify(call, exception) is { } expected)
+        {
+            ActivityLog.Failed(logger, call.Name, call.InstanceId, expected.Status.ToString(), exception.GetType().Name);
+            return expected;
+        }
+    }
+
+    /// <summary>Checks the input and its settings; an invalid one leaves its report in staging for the rejection.</summary>
+    public async Task<ActivityResult> ValidateInputAsync(ValidateInputCall call, CancellationToken cancellationToken)
+    {
+        var blob = storage.Blobs.GetBlobContainerClient(call.Source.Container).GetBlobClient(call.Source.Name);
+        var conditions = new BlobRequestConditions { IfMatch = new ETag(call.Source.ETag) };
+        var properties = await blob.GetPropertiesAsync(conditions, cancellationToken);
+        var (settings, settingsErrors) = BatchSettingsResolver.Resolve(properties.Value.Metadata, _defaults);
+
+        JsonlValidationReport report;
+        await using (var input = await OpenInputAsync(blob, call.Source.ETag, cancellationToken))
+        {
+            report = await JsonlValidator.ValidateAsync(input, ValidationOptions(settings), cancellationToken);
+        }
+
+        var valid = report.IsValid && settingsErrors.Count == 0;
+        if (!valid)
+        {
+            var rejection = new RejectionReport(call.InstanceId, call.Source.Container, call.Source.Name, call.Source.ETag, settingsErrors, report);
+            await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Default.RejectionReport, cancellationToken);
+        }
+
+        var firstError = settingsErrors.Count > 0 ? settingsErrors[0] : report.Errors.Count > 0 ? Describe(report.Errors[0]) : null;
+        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, report.ErrorCount + settingsErrors.Count, firstError, valid ? settings : null));
+    }
+
+    /// <summary>Writes rejection.json beside the kept input (never deletes it) and announces the rejection.</summary>
+    public async Task<ActivityResult> RejectInputAsync(RejectInputCall call, CancellationToken cancellationToken)
+    {
+        var target = storage.Errors.GetBlobClient(BlobLayout.Rejection(call.Source.Name, call.InstanceId));
+        var report = storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId));
+        await using (var content = await report.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken))
+        {
+            await target.UploadAsync(content, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+        }
+
+        RejectionReport? rejection;
+        await using (var content = await target.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken))
+        {
+            rejection = await JsonSerializer.DeserializeAsync(content, BatchJsonContext.Default.RejectionReport, cancellationToken);
+        }
+
+        var outputs = new BatchOutputs(Rejection: target.Uri.ToString());
+        var failure = rejection is { SettingsErrors.Count: > 0 } ? rejection.SettingsErrors[0]
+            : rejection?.Validation is { Errors.Count: > 0 } validation ? Describe(validation.Errors[0]) : null;
+        await SendCompletionAsync(
+            new CompletionMessage(call.InstanceId, BatchOutcome.Rejected, call.Source.Container, call.Source.Name, rejection?.Validation?.Requests ?? 0, 0, 0, 0, null, null, null, outputs.Rejection, failure),
+            cancellationToken);
+        return ActivityResult.Success(call, new FinishedPayload(outputs));
+    }
+
+    /// <summary>Splits the input into staged parts, or uses it whole when it fits one job.</summary>
+    public async Task<ActivityResult> StagePartsAsync(StagePartsCall call, CancellationToken cancellationToken)
+    {
+        var split = new JsonlSplitOptions { MaxRequestsPerPart = _defaults.MaxRequestsPerPart, MaxBytesPerPart = _defaults.MaxBytesPerPart, MaxLineBytes = _defaults.MaxLineBytes };
+        if (call.Requests <= split.MaxRequestsPerPart && call.Bytes <= split.MaxBytesPerPart)
+        {
+            return ActivityResult.Success(call, new StagedPayload([new StagedPart(0, call.Source.Container, call.Source.Name, call.Requests, call.Bytes)]));
+        }
+
+        var blob = storage.Blobs.GetBlobContainerClient(call.Source.Container).GetBlobClient(call.Source.Name);
+        IReadOnlyList<JsonlPart> parts;
+        await using (var input = await OpenInputAsync(blob, call.Source.ETag, cancellationToken))
+        {
+            parts = await JsonlSplitter.SplitAsync(
+                input,
+                async (index, token) => await storage.Staging.GetBlockBlobClient(BlobLayout.Part(call.InstanceId, index)).OpenWriteAsync(overwrite: true, cancellationToken: token),
+                split,
+                cancellationToken);
+        }
+
+        return ActivityResult.Success(call, new StagedPayload([.. parts.Select(p => new StagedPart(p.Index, storage.Options.StagingContainer, BlobLayout.Part(call.InstanceId, p.Index), p.Requests, p.Bytes))]));
+    }
+
+    /// <summary>Uploads a part under a deterministic name, reusing a file a previous attempt already uploaded.</summary>
+    public async Task<ActivityResult> UploadPartAsync(UploadPartCall call, CancellationToken cancellationToken)
+    {
+        var name = BlobLayout.UploadName(call.InstanceId, call.PartIndex);
+        var blob = storage.Blobs.GetBlobContainerClient(call.Container).GetBlobClient(call.BlobName);
+        var length = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        await foreach (var existing in mistral.GetAllFilesAsync(new FileListQuery { Search = name, Purpose = FilePurpose.Batch }, cancellationToken))
+        {
+            if (existing.Filename == name && (existing.Bytes is null || existing.Bytes == length))
+            {
+                return ActivityResult.Success(call, new UploadedPayload(existing.Id));
+            }
+        }
+
+        await using var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+        var file = await mistral.UploadFileAsync(content, name, new UploadFileOptions { Purpose = FilePurpose.Batch }, cancellationToken);
+        return ActivityResult.Success(call, new UploadedPayload(file.Id));
+    }
+
+    /// <summary>Finds the part's job by its metadata, or creates it: a retry never pays twice.</summary>
+    public async Task<ActivityResult> CreateJobAsync(CreateJobCall call, CancellationToken cancellationToken)
+    {
+        var part = call.PartIndex.ToString(CultureInfo.InvariantCulture);
+        var tags = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = call.InstanceId, [BatchSettingsResolver.PartKey] = part };
+        var found = await mistral.ListBatchJobsAsync(new BatchJobListQuery { Metadata = tags, OldestFirst = true, PageSize = 10 }, cancellationToken);
+        if (found.Data.Count > 0 && found.Data[0] is { } existing)
+        {
+            ActivityLog.JobReused(logger, existing.Id, call.InstanceId, call.PartIndex);
+            return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value));
+        }
+
+        var metadata = new Dictionary<string, string>(call.Settings.Metadata, StringComparer.Ordinal);
+        foreach (var (key, value) in tags)
+        {
+            metadata[key] = value;
+        }
+
+        var job = await mistral.CreateBatchJobAsync(
+            new CreateBatchJobRequest
+            {
+                Endpoint = ApiEndpoint.FromValue(call.Settings.Endpoint),
+                InputFiles = [call.FileId],
+                Model = call.Settings.Model,
+                Metadata = metadata,
+                TimeoutHours = call.Settings.TimeoutHours,
+            },
+            cancellationToken);
+        return ActivityResult.Success(call, new JobCreatedPayload(job.Id, job.Status.Value));
+    }
+
+    /// <summary>Refreshes every unfinished job.</summary>
+    public async Task<ActivityResult> PollJobsAsync(PollJobsCall call, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JobSnapshot>();
+        foreach (var id in call.JobIds)
+        {
+            jobs.Add(Snapshot(await mistral.GetBatchJobAsync(id, cancellationToken: cancellationToken)));
+        }
+
+        return ActivityResult.Success(call, new JobsPayload(jobs));
+    }
+
+    /// <summary>Asks Mistral to cancel jobs; a job that already ended is simply reported as it is.</summary>
+    public async Task<ActivityResult> CancelJobsAsync(CancelJobsCall call, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JobSnapshot>();
+        foreach (var id in call.JobIds)
+        {
+            BatchJob job;
+            try
+            {
+                job = await mistral.CancelBatchJobAsync(id, cancellationToken);
+            }
+            catch (MistralApiException exception) when (!exception.IsTransient)
+            {
+                job = await mistral.GetBatchJobAsync(id, cancellationToken: cancellationToken);
+            }
+
+            jobs.Add(Snapshot(job));
+        }
+
+        return ActivityResult.Success(call, new JobsPayload(jobs));
+    }
+
+    /// <summary>Streams a finished job's output and error files into staging, at once (results may be kept only 24 hours).</summary>
+    public async Task<ActivityResult> CollectPartAsync(CollectPartCall call, CancellationToken cancellationToken)
+    {
+        var hasOutput = call.OutputFileId is not null && await CopyFileAsync(call.OutputFileId, BlobLayout.PartOutput(call.InstanceId, call.PartIndex), cancellationToken);
+        var hasErrors = call.ErrorFileId is not null && await CopyFileAsync(call.ErrorFileId, BlobLayout.PartErrors(call.InstanceId, call.PartIndex), cancellationToken);
+        return ActivityResult.Success(call, new CollectedPayload(hasOutput, hasErrors));
+    }
+
+    /// <summary>Merges the results in input order, writes summary.json, archives the input, cleans up at Mistral and announces the end.</summary>
+    public async Task<ActivityResult> FinalizeAsync(FinalizeCall call, CancellationToken cancellationToken)
+    {
+        var state = call.State;
+        var source = state.Source;
+        var resultsBlob = storage.Output.GetBlockBlobClient(BlobLayout.Results(source.Name, call.InstanceId));
+        var errorsBlob = storage.Errors.GetBlockBlobClient(BlobLayout.Errors(source.Name, call.InstanceId));
+        var summaryBlob = storage.Output.GetBlobClient(BlobLayout.Summary(source.Name, call.InstanceId));
+
+        BatchUsage? usage = null;
+        if (state.Parts.Count > 0)
+        {
+            var parts = state.Parts.Select(part => new JsonlMergePart(
+                token => OpenPartInputAsync(part, source, call.InstanceId, token),
+                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartOutput(call.InstanceId, part.Index)), token),
+                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token))).ToList();
+            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
+            await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
+            {
+                usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = 64 * 1024 * 1024 }, cancellationToken);
+            }
+
+            if (usage.Failed + usage.Missing == 0)
+            {
+                await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+        }
+
+        var outputs = new BatchOutputs(
+            Results: usage is null ? null : resultsBlob.Uri.ToString(),
+            Errors: usage is not null && usage.Failed + usage.Missing > 0 ? errorsBlob.Uri.ToString() : null,
+            Summary: summaryBlob.Uri.ToString());
+        var summary = new BatchSummary(
+            call.InstanceId,
+            call.Outcome,
+            call.Failure,
+            source.Container,
+            source.Name,
+            state.Settings,
+            usage,
+            [.. state.Parts.Select(p => new PartSummary(p.Index, p.JobId, p.JobStatus, p.Total, p.Completed, p.Succeeded, p.Failed, p.JobErrors ?? []))],
+            state.StartedAt,
+            timeProvider.GetUtcNow(),
+            outputs);
+        await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Default.BatchSummary, cancellationToken);
+
+        await ArchiveInputAsync(source, call.InstanceId, call.Outcome, cancellationToken);
+        await DeleteUploadedFilesAsync(state, cancellationToken);
+        await SendCompletionAsync(
+            new CompletionMessage(call.InstanceId, call.Outcome, source.Container, source.Name, usage?.Requests ?? state.Requests, usage?.Succeeded ?? 0, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, call.Failure),
+            cancellationToken);
+        return ActivityResult.Success(call, new FinishedPayload(outputs));
+    }
+
+    private static string Describe(JsonlIssue issue) =>
+        issue.Line == 0 ? $"{issue.Code}: {issue.Message}" : $"line {issue.Line}{(issue.Field is null ? string.Empty : $" ({issue.Field})")}: {issue.Code}: {issue.Message}";
+
+    private JsonlValidationOptions ValidationOptions(BatchSettings? settings) => new()
+    {
+        Endpoint = settings is null ? null : ApiEndpoint.FromValue(settings.Endpoint),
+        Model = settings?.Model,
+        MaxLineBytes = _defaults.MaxLineBytes,
+        MaxRequests = _defaults.MaxRequestsPerBatch,
+    };
+
+    private static async Task<Stream> OpenInputAsync(BlobClient blob, string etag, CancellationToken cancellationToken) =>
+        await blob.OpenReadAsync(
+            new BlobOpenReadOptions(allowModifications: false)
+            {
+                BufferSize = 4 * 1024 * 1024,
+                Conditions = new BlobRequestConditions { IfMatch = new ETag(etag) },
+            },
+            cancellationToken);
+
+    private async Task<Stream> OpenPartInputAsync(PartState part, BatchSource source, string instanceId, CancellationToken cancellationToken)
+    {
+        var blob = storage.Blobs.GetBlobContainerClient(part.Container).GetBlobClient(part.BlobName);
+        if (part.Container == source.Container && part.BlobName == source.Name && !await blob.ExistsAsync(cancellationToken))
+        {
+            // A finalize that crashed after archiving runs again: the input is in the archive now.
+            blob = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
+        }
+
+        return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+    }
+
+    private static async Task<Stream?> OpenIfExistsAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<bool> CopyFileAsync(string fileId, string blobName, CancellationToken cancellationToken)
+    {
+        await using var content = await mistral.DownloadFileAsync(fileId, cancellationToken);
+        await storage.Staging.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+        return true;
+    }
+
+    private async Task ArchiveInputAsync(BatchSource source, string instanceId, BatchOutcome outcome, CancellationToken cancellationToken)
+    {
+        var mode = storage.Options.ArchiveMode;
+        if (mode == ArchiveMode.Keep)
+        {
+            return;
+        }
+
+        var input = storage.Blobs.GetBlobContainerClient(source.Container).GetBlobClient(source.Name);
+        var sameVersion = new BlobRequestConditions { IfMatch = new ETag(source.ETag) };
+        if (mode == ArchiveMode.Archive || outcome != BatchOutcome.Succeeded)
+        {
+            var archived = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
+            try
+            {
+                await using var content = await OpenInputAsync(input, source.ETag, cancellationToken);
+                await archived.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+            }
+            catch (RequestFailedException exception) when (exception.Status is 404 or 412)
+            {
+                // Already archived by an earlier attempt, or replaced by a newer upload that is not ours to move.
+                return;
+            }
+        }
+
+        try
+        {
+            // Only this version: a newer upload under the same name is pending work and stays.
+            await input.DeleteAsync(conditions: sameVersion, cancellationToken: cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status is 404 or 412)
+        {
+            ActivityLog.InputNotDeleted(logger, instanceId, exception.Status);
+        }
+    }
+
+    private async Task DeleteUploadedFilesAsync(BatchState state, CancellationToken cancellationToken)
+    {
+        if (!_defaults.DeleteUploadedFiles)
+        {
+            return;
+        }
+
+        foreach (var fileId in state.Parts.Select(p => p.FileId).OfType<string>())
+        {
+            try
+            {
+                await mistral.DeleteFileAsync(fileId, cancellationToken);
+            }
+            catch (MistralApiException exception) when (exception.Status == 404)
+            {
+                // Deleted by an earlier attempt.
+            }
+        }
+    }
+
+    private async Task SendCompletionAsync(CompletionMessage message, CancellationToken cancellationToken) =>
+        await storage.Completed.SendMessageAsync(JsonSerializer.Serialize(message, BatchJsonContext.Default.CompletionMessage), cancellationToken);
+
+    private static async Task WriteJsonAsync<T>(BlobClient blob, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
+        await blob.UploadAsync(
+            BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo)),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
+            cancellationToken);
+
+    private static JobSnapshot Snapshot(BatchJob job) => new(
+        job.Id,
+        job.Status.Value,
+        job.TotalRequests,
+        job.CompletedRequests,
+        job.SucceededRequests,
+        job.FailedRequests,
+        job.OutputFile,
+        job.ErrorFile,
+        [.. job.Errors.Select(e => e.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $"{e.Message} (x{e.Count})") : e.Message)],
+        job.StartedAt);
+
+    /// <summary>Expected failures as data; null for a bug, which propagates.</summary>
+    private static ActivityResult? Classify(ActivityCall call, Exception exception) => exception switch
+    {
+        MistralApiException { IsTransient: true } mistralError => ActivityResult.Retry(call, mistralError.Message, mistralError.RetryAfter),
+        MistralApiException mistralError => ActivityResult.Fail(call, mistralError.Message),
+        RequestFailedException { Status: 412 } => ActivityResult.Fail(call, "The input blob changed after the batch started; a new upload is a new batch."),
+        RequestFailedException { Status: 404 } storageError => ActivityResult.Fail(call, $"Storage: not found ({storageError.ErrorCode})."),
+        RequestFailedException storageError when storageError.Status is 0 or 408 or 429 or >= 500 => ActivityResult.Retry(call, $"Storage: {storageError.Status} {storageError.ErrorCode}"),
+        RequestFailedException storageError => ActivityResult.Fail(call, $"Storage: {storageError.Status} {storageError.ErrorCode}"),
+        HttpRequestException or IOException or TimeoutException => ActivityResult.Retry(call, $"{exception.GetType().Name} while running {call.Name}"),
+        _ => null,
+    };
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Workflow;
+
+namespace BatchFunctions.Core.Activities;
+
+/// <summary>
+/// Reads an input's job settings from its blob metadata (<c>model</c>, <c>endpoint</c>, <c>timeout_hours</c>,
+/// <c>metadata_*</c>), falling back to the configured defaults, and says precisely what is wrong with them.
+/// </summary>
+public static class BatchSettingsResolver
+{
+    /// <summary>Job metadata key holding the batch's instance id.</summary>
+    public const string InstanceKey = "batchfn_instance";
+
+    /// <summary>Job metadata key holding the part index.</summary>
+    public const string PartKey = "batchfn_part";
+
+    private const string MetadataPrefix = "metadata_";
+
+    /// <summary>The settings, or the reasons they are invalid.</summary>
+    public static (BatchSettings? Settings, IReadOnlyList<string> Errors) Resolve(IDictionary<string, string> blobMetadata, BatchDefaultsOptions defaults)
+    {
+        ArgumentNullException.ThrowIfNull(blobMetadata);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var metadata = new Dictionary<string, string>(blobMetadata, StringComparer.OrdinalIgnoreCase);
+        var errors = new List<string>();
+
+        var endpoint = metadata.GetValueOrDefault("endpoint") ?? defaults.Endpoint;
+        if (!ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)))
+        {
+            errors.Add($"Blob metadata 'endpoint' is '{endpoint}'; it must be one of {string.Join(", ", ApiEndpoint.Known)}.");
+        }
+
+        var model = metadata.GetValueOrDefault("model") ?? defaults.Model;
+        if (model is not null && string.IsNullOrWhiteSpace(model))
+        {
+            model = null;
+        }
+
+        var timeoutHours = defaults.TimeoutHours;
+        if (metadata.TryGetValue("timeout_hours", out var timeoutText))
+        {
+            if (!int.TryParse(timeoutText, NumberStyles.Integer, CultureInfo.InvariantCulture, out timeoutHours) || timeoutHours is < 1 or > 168)
+            {
+                errors.Add($"Blob metadata 'timeout_hours' is '{timeoutText}'; it must be a whole number of hours from 1 to 168.");
+            }
+        }
+
+        var jobMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in metadata.Where(pair => pair.Key.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            var name = key[MetadataPrefix.Length..].ToLowerInvariant();
+            if (name.Length is < 1 or > 32)
+            {
+                errors.Add($"Blob metadata '{key}' gives a job metadata key of {name.Length} characters; keys must have 1 to 32.");
+            }
+            else if (name is InstanceKey or PartKey)
+            {
+                errors.Add($"Blob metadata '{key}' is reserved: BatchFunctions sets '{name}' itself.");
+            }
+            else if (value.Length is < 1 or > 512)
+            {
+                errors.Add($"Blob metadata '{key}' has a value of {value.Length} characters; values must have 1 to 512.");
+            }
+            else
+            {
+                jobMetadata[name] = value;
+            }
+        }
+
+        return errors.Count > 0 ? (null, errors) : (new BatchSettings(endpoint, model, timeoutHours, jobMetadata), errors);
+    }
+}

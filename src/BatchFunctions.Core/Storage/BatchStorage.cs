@@ -1,0 +1,49 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+
+namespace BatchFunctions.Core.Storage;
+
+/// <summary>The storage clients and containers of BatchFunctions.</summary>
+public sealed class BatchStorage(BlobServiceClient blobs, QueueServiceClient queues, BatchStorageOptions options)
+{
+    /// <summary>The options in force.</summary>
+    public BatchStorageOptions Options { get; } = options;
+
+    /// <summary>The blob service.</summary>
+    public BlobServiceClient Blobs { get; } = blobs;
+
+    /// <summary>The queue service.</summary>
+    public QueueServiceClient Queues { get; } = queues;
+
+    /// <summary>The storage account's name (part of a batch's identity).</summary>
+    public string AccountName => Blobs.AccountName;
+
+    /// <summary>Input container.</summary>
+    public BlobContainerClient Input => Blobs.GetBlobContainerClient(Options.InputContainer);
+
+    /// <summary>Output container.</summary>
+    public BlobContainerClient Output => Blobs.GetBlobContainerClient(Options.OutputContainer);
+
+    /// <summary>Errors container.</summary>
+    public BlobContainerClient Errors => Blobs.GetBlobContainerClient(Options.ErrorsContainer);
+
+    /// <summary>Archive container.</summary>
+    public BlobContainerClient Archive => Blobs.GetBlobContainerClient(Options.ArchiveContainer);
+
+    /// <summary>Staging container.</summary>
+    public BlobContainerClient Staging => Blobs.GetBlobContainerClient(Options.StagingContainer);
+
+    /// <summary>The completion queue.</summary>
+    public QueueClient Completed => Queues.GetQueueClient(Options.CompletedQueue);
+
+    /// <summary>Creates every container and queue that does not exist yet.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var container in new[] { Input, Output, Errors, Archive, Staging })
+        {
+            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        await Completed.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace BatchFunctions.Core.Storage;
+
+/// <summary>
+/// The names of every blob a batch writes. Outputs sit under <c>{input name}/{instance id}/</c> so that a
+/// second batch of the same file never overwrites the first; working files sit under <c>{instance id}/</c>.
+/// </summary>
+public static class BlobLayout
+{
+    /// <summary>results.jsonl in the output container.</summary>
+    public static string Results(string inputName, string instanceId) => $"{inputName}/{instanceId}/results.jsonl";
+
+    /// <summary>summary.json in the output container.</summary>
+    public static string Summary(string inputName, string instanceId) => $"{inputName}/{instanceId}/summary.json";
+
+    /// <summary>errors.jsonl in the errors container.</summary>
+    public static string Errors(string inputName, string instanceId) => $"{inputName}/{instanceId}/errors.jsonl";
+
+    /// <summary>rejection.json in the errors container.</summary>
+    public static string Rejection(string inputName, string instanceId) => $"{inputName}/{instanceId}/rejection.json";
+
+    /// <summary>The archived input in the archive container.</summary>
+    public static string Archived(string inputName, string instanceId) => $"{inputName}/{instanceId}/input.jsonl";
+
+    /// <summary>The validation report in the staging container.</summary>
+    public static string ValidationReport(string instanceId) => $"{instanceId}/validation.json";
+
+    /// <summary>A part's input in the staging container.</summary>
+    public static string Part(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/parts/part-{index:D4}.jsonl");
+
+    /// <summary>A part's collected output file in the staging container.</summary>
+    public static string PartOutput(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/outputs/part-{index:D4}.output.jsonl");
+
+    /// <summary>A part's collected error file in the staging container.</summary>
+    public static string PartErrors(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/outputs/part-{index:D4}.errors.jsonl");
+
+    /// <summary>The name a part is uploaded to Mistral with: deterministic, so a retried upload can find its file.</summary>
+    public static string UploadName(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}-part-{index:D4}.jsonl");
+}

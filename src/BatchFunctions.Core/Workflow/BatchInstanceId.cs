@@ -1,0 +1,20 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>
+/// A batch's id, derived from its input's identity (account, container, name, ETag): the same blob version
+/// always gives the same id, so a repeated trigger starts nothing new, and a new upload of the same name
+/// (a new ETag) is a new batch.
+/// </summary>
+public static class BatchInstanceId
+{
+    /// <summary>The id of the batch of <paramref name="source"/>: <c>bf-</c> and 32 hex digits.</summary>
+    public static string From(BatchSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var identity = $"{source.Account}\n{source.Container}\n{source.Name}\n{source.ETag.Trim('"')}";
+        return "bf-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)).AsSpan(0, 16));
+    }
+}

@@ -1,0 +1,69 @@
+namespace BatchFunctions.Core.Workflow;
+
+/// <summary>
+/// The status record both hosts return from their status endpoints (and the Durable custom status): ids,
+/// counts, progress and locations only, far below the 16 KB custom-status limit.
+/// </summary>
+public sealed record BatchStatus(
+    string Id,
+    BatchPhase Phase,
+    BatchOutcome? Outcome,
+    string InputContainer,
+    string InputName,
+    long Requests,
+    long Completed,
+    long Succeeded,
+    long Failed,
+    double PercentDone,
+    DateTimeOffset? EstimatedCompletion,
+    IReadOnlyList<PartStatus> Parts,
+    BatchOutputs? Outputs,
+    string? Failure,
+    string? LastError,
+    bool CancelRequested,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt)
+{
+    /// <summary>The status of <paramref name="state"/> as seen at <paramref name="now"/>.</summary>
+    public static BatchStatus From(BatchState state, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var completed = state.Parts.Sum(p => (long)p.Completed);
+        var requests = state.Requests;
+        var percent = state.Phase == BatchPhase.Completed ? 100 : requests == 0 ? 0 : Math.Round(100.0 * completed / requests, 1);
+        return new BatchStatus(
+            state.InstanceId,
+            state.Phase,
+            state.Outcome,
+            state.Source.Container,
+            state.Source.Name,
+            requests,
+            completed,
+            state.Parts.Sum(p => (long)p.Succeeded),
+            state.Parts.Sum(p => (long)p.Failed),
+            percent,
+            Estimate(state, now, completed),
+            [.. state.Parts.Select(p => new PartStatus(p.Index, p.JobId, p.JobStatus, p.Requests, p.Completed, p.Succeeded, p.Failed))],
+            state.Outputs,
+            state.Failure,
+            state.Retry?.LastError,
+            state.CancelRequested,
+            state.StartedAt,
+            state.CompletedAt);
+    }
+
+    private static DateTimeOffset? Estimate(BatchState state, DateTimeOffset now, long completed)
+    {
+        var started = state.Parts.Where(p => p.StartedAt is not null).Select(p => p.StartedAt!.Value).DefaultIfEmpty().Min();
+        if (state.Phase != BatchPhase.Polling || completed == 0 || started == default || now <= started)
+        {
+            return null;
+        }
+
+        var rate = completed / (now - started).TotalSeconds;
+        return now + TimeSpan.FromSeconds((state.Requests - completed) / rate);
+    }
+}
+
+/// <summary>One part's job in the status record.</summary>
+public sealed record PartStatus(int Part, string? JobId, string? JobStatus, long Requests, long Completed, long Succeeded, long Failed);

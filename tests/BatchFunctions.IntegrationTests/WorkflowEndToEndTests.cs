@@ -1,0 +1,199 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Queues.Models;
+using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
+
+namespace BatchFunctions.IntegrationTests;
+
+/// <summary>The decider with the real activities against Azurite and the emulator, end to end.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Run_InputOfThreeParts_SplitsSubmitsAndMergesInInputOrder()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "4" });
+        var state = await host.DropAsync("orders/requests.jsonl", Chat(10, invalidAt: 6), new Dictionary<string, string> { ["metadata_team"] = "data" });
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal((BatchPhase.Completed, BatchOutcome.Succeeded), (done.Phase, done.Outcome));
+        Assert.Equal(3, done.Parts.Count);
+        var results = Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("orders/requests.jsonl", state.InstanceId)));
+        Assert.Equal(Enumerable.Range(1, 10).Where(i => i != 6).Select(i => $"q{i}"), results.Select(CustomId));
+        var errors = Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("orders/requests.jsonl", state.InstanceId)));
+        Assert.Equal(["q6"], errors.Select(CustomId));
+
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("orders/requests.jsonl", state.InstanceId)));
+        var usage = summary.RootElement.GetProperty("usage");
+        Assert.Equal("Succeeded", summary.RootElement.GetProperty("status").GetString());
+        Assert.Equal((10, 9, 1, 0), (usage.GetProperty("requests").GetInt32(), usage.GetProperty("succeeded").GetInt32(), usage.GetProperty("failed").GetInt32(), usage.GetProperty("missing").GetInt32()));
+        Assert.True(usage.GetProperty("total_tokens").GetInt64() > 0);
+
+        var jobs = await host.JobsOfAsync(state.InstanceId);
+        Assert.Equal(3, jobs.Count);
+        Assert.All(jobs, job => Assert.Equal("data", job.Metadata!["team"]));
+        Assert.False(await host.Storage.Input.GetBlobClient("orders/requests.jsonl").ExistsAsync());
+        Assert.True(await host.Storage.Archive.GetBlobClient(BlobLayout.Archived("orders/requests.jsonl", state.InstanceId)).ExistsAsync());
+        Assert.Empty((await host.Mistral.ListFilesAsync(new FileListQuery { Sources = [FileSource.Upload] })).Data);
+
+        QueueMessage message = (await host.Storage.Completed.ReceiveMessageAsync()).Value;
+        using var completion = JsonDocument.Parse(message.MessageText);
+        Assert.Equal(state.InstanceId, completion.RootElement.GetProperty("id").GetString());
+        Assert.Equal("Succeeded", completion.RootElement.GetProperty("status").GetString());
+        Assert.EndsWith("results.jsonl", completion.RootElement.GetProperty("results").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateJob_ExecutedTwice_CreatesOneJob()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("twice.jsonl", Chat(2));
+        var staged = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Creating);
+        var call = new CreateJobCall(state.InstanceId, 0, staged.Parts[0].FileId!, staged.Settings!);
+
+        var first = await host.Activities.ExecuteAsync(call);
+        var second = await host.Activities.ExecuteAsync(call);
+
+        Assert.Equal(((JobCreatedPayload)first.Payload!).JobId, ((JobCreatedPayload)second.Payload!).JobId);
+        Assert.Single(await host.JobsOfAsync(state.InstanceId));
+    }
+
+    [Fact]
+    public async Task Run_CrashAfterCreatingAJobBeforeRecordingIt_ReusesThatJob()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("crash.jsonl", Chat(3));
+        var beforeCreate = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Creating);
+
+        // The activity ran and Mistral made the job, but the host died before the result was recorded.
+        var lost = await host.Activities.ExecuteAsync(new CreateJobCall(state.InstanceId, 0, beforeCreate.Parts[0].FileId!, beforeCreate.Settings!));
+        var done = await host.Driver.RunAsync(beforeCreate);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(((JobCreatedPayload)lost.Payload!).JobId, done.Parts[0].JobId);
+        Assert.Single(await host.JobsOfAsync(state.InstanceId));
+    }
+
+    [Fact]
+    public async Task Run_InvalidInput_IsRejectedWithItsReportAndTheInputStays()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var content = Chat(2) + "{\"custom_id\":\"q3\",\"body\":{\"messages\":[]}}\nnot json\n";
+        var state = await host.DropAsync("bad.jsonl", content);
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Rejected, done.Outcome);
+        Assert.Contains("line 3", done.Failure, StringComparison.Ordinal);
+        Assert.Equal(content, await WorkflowTestHost.ReadTextAsync(host.Storage.Input, "bad.jsonl"));
+        using var rejection = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Rejection("bad.jsonl", state.InstanceId)));
+        var errors = rejection.RootElement.GetProperty("validation").GetProperty("errors");
+        Assert.Equal([(3, "invalid_field"), (4, "invalid_json")], errors.EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("code").GetString())));
+        Assert.Empty((await host.Mistral.ListFilesAsync()).Data);
+        Assert.Empty(await host.JobsOfAsync(state.InstanceId));
+    }
+
+    [Fact]
+    public async Task Run_InvalidSettingsInMetadata_IsRejectedWithTheReason()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("settings.jsonl", Chat(1), new Dictionary<string, string> { ["timeout_hours"] = "500" });
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Rejected, done.Outcome);
+        Assert.Contains("timeout_hours", done.Failure, StringComparison.Ordinal);
+        Assert.True(await host.Storage.Input.GetBlobClient("settings.jsonl").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Run_UnknownModel_FailsWithTheServersMessageInTheSummary()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("model.jsonl", Chat(2), new Dictionary<string, string> { ["model"] = "no-such-model" });
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Failed, done.Outcome);
+        Assert.Contains("Invalid model: no-such-model", done.Failure, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("model.jsonl", state.InstanceId)));
+        Assert.Contains("Invalid model: no-such-model", summary.RootElement.GetProperty("failure").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, summary.RootElement.GetProperty("usage").GetProperty("missing").GetInt32());
+    }
+
+    [Fact]
+    public async Task Run_CancelWhileJobsRun_CancelsCollectsPartialResultsAndEndsCancelled()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("cancel.jsonl", Chat(40));
+        var running = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Polling && s.Parts.Any(p => p.Completed > 0));
+
+        var done = await host.Driver.RunAsync(BatchDecider.RequestCancel(running));
+
+        Assert.Equal(BatchOutcome.Cancelled, done.Outcome);
+        Assert.Equal("CANCELLED", done.Parts[0].JobStatus);
+        var results = Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("cancel.jsonl", state.InstanceId)));
+        Assert.InRange(results.Count, 1, 39);
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("cancel.jsonl", state.InstanceId)));
+        var usage = summary.RootElement.GetProperty("usage");
+        Assert.Equal(40, usage.GetProperty("succeeded").GetInt32() + usage.GetProperty("failed").GetInt32() + usage.GetProperty("missing").GetInt32());
+    }
+
+    [Fact]
+    public async Task Run_MistralJobFails_KeepsWhatExistsAndReportsTheJobError()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        (await host.Admin.PostAsync("_emulator/outcomes", new StringContent("""{"status":"FAILED","after_requests":3,"message":"Emulated capacity error"}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var state = await host.DropAsync("failing.jsonl", Chat(8));
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Failed, done.Outcome);
+        Assert.Contains("Emulated capacity error", done.Failure, StringComparison.Ordinal);
+        Assert.Equal(3, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("failing.jsonl", state.InstanceId))).Count);
+        Assert.Equal(5, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("failing.jsonl", state.InstanceId))).Count);
+        Assert.True(await host.Storage.Archive.GetBlobClient(BlobLayout.Archived("failing.jsonl", state.InstanceId)).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Run_DeadlinePassesWhileRunning_EndsTimedOutWithPartialResults()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Workflow:DeadlineGrace"] = "00:00:00" });
+        (await host.Admin.PutAsync("_emulator/settings", new StringContent("""{"requests_per_second":0.0005}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var state = await host.DropAsync("slow.jsonl", Chat(5), new Dictionary<string, string> { ["timeout_hours"] = "2" });
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.TimedOut, done.Outcome);
+        Assert.Contains(done.Parts[0].JobStatus, new[] { "CANCELLED", "TIMEOUT_EXCEEDED" });
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("slow.jsonl", state.InstanceId)));
+        Assert.Equal("TimedOut", summary.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Run_EmulatorFailingAShareOfCalls_StillFinishes()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3" });
+        (await host.Admin.PostAsync("_emulator/faults", new StringContent("""{"kind":"server_error","rate":0.2}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var state = await host.DropAsync("flaky.jsonl", Chat(9));
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(3, (await host.JobsOfAsync(state.InstanceId)).Count);
+        Assert.Equal(9, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("flaky.jsonl", state.InstanceId))).Count);
+    }
+
+    /// <summary>Chat requests q1..qN; the one at <paramref name="invalidAt"/> passes our validation but Mistral refuses it (negative max_tokens).</summary>
+    private static string Chat(int count, int invalidAt = 0) => string.Concat(Enumerable.Range(1, count).Select(i =>
+        "{\"custom_id\":\"q" + i + "\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"question " + i + "\"}]"
+        + (i == invalidAt ? ",\"max_tokens\":-1" : string.Empty) + "}}\n"));
+
+    private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    private static string? CustomId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString();
+}
