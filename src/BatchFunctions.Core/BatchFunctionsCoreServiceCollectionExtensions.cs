@@ -2,6 +2,7 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
@@ -81,6 +82,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
 
         // Transient: it holds the typed MistralClient, whose HttpClient the factory rotates.
         services.AddTransient<BatchActivities>();
+        services.AddTransient<BatchSubmitter>();
         return services;
     }
 

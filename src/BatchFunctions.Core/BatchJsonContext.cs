@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Core;
@@ -14,4 +15,6 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(ActivityResult))]
 [JsonSerializable(typeof(BatchStep))]
 [JsonSerializable(typeof(BatchStatus))]
+[JsonSerializable(typeof(IReadOnlyList<BatchStatus>))]
+[JsonSerializable(typeof(StartBatchRequest))]
 public sealed partial class BatchJsonContext : JsonSerializerContext;

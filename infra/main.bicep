@@ -1,0 +1,158 @@
+// BatchFunctions on Azure: a Flex Consumption Function App running Durable Functions, with identity-based
+// storage (shared keys off), the Mistral key in Key Vault, monitoring, and Event Grid delivering
+// BlobCreated events of the input container to the blob trigger. Local modules only: compiles offline.
+targetScope = 'resourceGroup'
+
+@description('Short name of the environment (azd environment name); used in resource names.')
+@minLength(2)
+@maxLength(20)
+param environmentName string
+
+@description('Azure region of every resource.')
+param location string = resourceGroup().location
+
+@description('The Mistral API key, stored in Key Vault and referenced from the app settings.')
+@secure()
+param mistralApiKey string
+
+@description('Mistral API base address.')
+param mistralBaseAddress string = 'https://api.mistral.ai/'
+
+@description('Default model when an input blob names none.')
+param defaultModel string = 'mistral-small-latest'
+
+@description('Create the Event Grid subscription to the blob trigger. Its endpoint key exists only once the app code runs, so the first deployment leaves it off and the postdeploy hook turns it on.')
+param deployEventGridSubscription bool = false
+
+@description('Most instances the Flex Consumption plan may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var names = {
+  identity: 'id-bf-${environmentName}'
+  storage: take('stbf${token}', 24)
+  keyVault: take('kv-bf-${token}', 24)
+  logs: 'log-bf-${environmentName}'
+  insights: 'appi-bf-${environmentName}'
+  plan: 'plan-bf-${environmentName}'
+  app: 'func-bf-${token}'
+  topic: 'evgt-bf-${environmentName}'
+}
+var containers = [
+  'batch-input'
+  'batch-output'
+  'batch-errors'
+  'batch-archive'
+  'batch-staging'
+  'deployments'
+]
+var queues = [
+  'batch-requests'
+  'batch-completed'
+]
+var tags = {
+  'azd-env-name': environmentName
+  application: 'batchfunctions'
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: names.logs
+    applicationInsightsName: names.insights
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    containers: containers
+    queues: queues
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyVault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    mistralApiKey: mistralApiKey
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionApp'
+  dependsOn: [
+    roles
+  ]
+  params: {
+    planName: names.plan
+    appName: names.app
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}deployments'
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    mistralApiKeySecretUri: keyVault.outputs.mistralApiKeySecretUri
+    mistralBaseAddress: mistralBaseAddress
+    defaultModel: defaultModel
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'eventGrid'
+  params: {
+    topicName: names.topic
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    functionAppName: functionApp.outputs.name
+    inputContainer: 'batch-input'
+    deploySubscription: deployEventGridSubscription
+  }
+}
+
+@description('The Function App name.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('The Function App base URL.')
+output SERVICE_API_URI string = functionApp.outputs.uri
+
+@description('The storage account holding inputs and results.')
+output AZURE_STORAGE_ACCOUNT string = storage.outputs.name
+
+@description('The Key Vault holding the Mistral key.')
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+
+@description('The Event Grid system topic of the storage account.')
+output AZURE_EVENTGRID_TOPIC string = eventGrid.outputs.topicName

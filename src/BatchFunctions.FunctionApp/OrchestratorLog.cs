@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace BatchFunctions.FunctionApp;
+
+/// <summary>Log messages of the Function App: ids and statuses only.</summary>
+internal static partial class OrchestratorLog
+{
+    [LoggerMessage(3001, LogLevel.Information, "Batch {InstanceId} finished {Outcome}")]
+    public static partial void Finished(ILogger logger, string instanceId, string outcome);
+
+    [LoggerMessage(3002, LogLevel.Information, "Batch {InstanceId} started for {Container}/{Name}")]
+    public static partial void Started(ILogger logger, string instanceId, string container, string name);
+
+    [LoggerMessage(3003, LogLevel.Information, "Batch {InstanceId} already exists; nothing started")]
+    public static partial void AlreadyStarted(ILogger logger, string instanceId);
+
+    [LoggerMessage(3004, LogLevel.Debug, "Ignoring blob {Name}: not a .jsonl input")]
+    public static partial void Ignored(ILogger logger, string name);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Start request rejected: {Reason}")]
+    public static partial void Rejected(ILogger logger, string reason);
+}
