@@ -49,6 +49,8 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public BatchActivities Activities => _services.GetRequiredService<BatchActivities>();
 
+    public BatchFunctions.Core.Api.BatchSubmitter Submitter => _services.GetRequiredService<BatchFunctions.Core.Api.BatchSubmitter>();
+
     public static async Task<WorkflowTestHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero));
