@@ -1,0 +1,112 @@
+using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
+using BatchFunctions.MistralEmulator;
+using BatchFunctions.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchFunctions.IntegrationTests;
+
+/// <summary>The self-hosted runner on real time: state persisted after every step, resumed after an interruption.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private MistralEmulatorServer _emulator = null!;
+    private ServiceProvider _services = null!;
+
+    private BatchStorage Storage => _services.GetRequiredService<BatchStorage>();
+
+    public async Task InitializeAsync()
+    {
+        _emulator = await MistralEmulatorServer.StartAsync(options =>
+        {
+            options.QueueDelay = TimeSpan.FromMilliseconds(200);
+            options.RequestsPerSecond = 20;
+        });
+        var prefix = "r" + Guid.NewGuid().ToString("N")[..8];
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mistral:BaseAddress"] = _emulator.BaseAddress.ToString(),
+            ["Mistral:ApiKey"] = "runner-key",
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:InputContainer"] = prefix + "-input",
+            ["Storage:OutputContainer"] = prefix + "-output",
+            ["Storage:ErrorsContainer"] = prefix + "-errors",
+            ["Storage:ArchiveContainer"] = prefix + "-archive",
+            ["Storage:StagingContainer"] = prefix + "-staging",
+            ["Storage:CompletedQueue"] = prefix + "-completed",
+            ["Runner:StateContainer"] = prefix + "-runner",
+            ["Batch:MaxRequestsPerPart"] = "5",
+            ["Workflow:FirstPollDelay"] = "00:00:00.200",
+            ["Workflow:MinPollDelay"] = "00:00:00.200",
+        }).Build();
+        _services = new ServiceCollection().AddLogging().AddBatchFunctionsRunner(configuration).BuildServiceProvider();
+        await Storage.EnsureCreatedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await _emulator.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task InstanceStore_SecondStartAndStaleSave_ReturnTheExistingRecordAndRefuseTheWrite()
+    {
+        var store = _services.GetRequiredService<InstanceStore>();
+        await store.EnsureCreatedAsync();
+        var state = BatchState.Start("bf-store-test", new BatchSource("a", "c", "n", "e"), DateTimeOffset.UnixEpoch);
+
+        var first = await store.CreateOrLoadAsync(state);
+        var second = await store.CreateOrLoadAsync(state with { Phase = BatchPhase.Staging });
+        var saved = await store.SaveAsync(state with { Phase = BatchPhase.Uploading }, first.Version);
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(BatchPhase.Validating, second.State.Phase);
+        await Assert.ThrowsAsync<InstanceConflictException>(() => store.SaveAsync(state with { Phase = BatchPhase.Creating }, first.Version));
+        Assert.Equal(BatchPhase.Uploading, (await store.LoadAsync(state.InstanceId))!.Value.State.Phase);
+        Assert.NotEqual(first.Version, saved);
+    }
+
+    [Fact]
+    public async Task RunAsync_InterruptedWhilePolling_ResumesFromTheSavedStateWithOneJobPerPart()
+    {
+        var lines = string.Concat(Enumerable.Range(1, 12).Select(i => $"{{\"custom_id\":\"r{i}\",\"body\":{{\"messages\":[{{\"role\":\"user\",\"content\":\"q {i}\"}}]}}}}\n"));
+        var uploaded = await Storage.Input.GetBlobClient("resume.jsonl").UploadAsync(BinaryData.FromString(lines), new BlobUploadOptions());
+        var source = new BatchSource(Storage.AccountName, Storage.Options.InputContainer, "resume.jsonl", uploaded.Value.ETag.ToString());
+        using var interrupt = new CancellationTokenSource();
+        var stopAtPolling = new Progress(status =>
+        {
+            if (status.Phase == BatchPhase.Polling)
+            {
+                interrupt.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _services.GetRequiredService<BatchRunner>().RunAsync(source, stopAtPolling, interrupt.Token));
+        var saved = await _services.GetRequiredService<InstanceStore>().LoadAsync(BatchInstanceId.From(source));
+        var done = await _services.GetRequiredService<BatchRunner>().RunAsync(source);
+
+        Assert.Equal(BatchPhase.Polling, saved!.Value.State.Phase);
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(3, done.Parts.Count);
+        var jobs = new List<BatchJob>();
+        await foreach (var job in _services.GetRequiredService<MistralClient>().GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = done.InstanceId } }))
+        {
+            jobs.Add(job);
+        }
+
+        Assert.Equal(3, jobs.Count);
+        Assert.Equal(done.Parts.Select(p => p.JobId).Order(), jobs.Select(j => j.Id).Order());
+    }
+
+    /// <summary>Reports synchronously, so the test acts at the exact step it watches for.</summary>
+    private sealed class Progress(Action<BatchStatus> report) : IProgress<BatchStatus>
+    {
+        public void Report(BatchStatus value) => report(value);
+    }
+}
