@@ -20,7 +20,7 @@ public sealed class BlobStarterFunctions(BatchStarter starter, BatchStorage stor
         [BlobTrigger("%BATCH_INPUT_CONTAINER%/{name}", Source = BlobTriggerSource.EventGrid, Connection = AppSettings.StorageConnection)] BlobClient blob,
         string name,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context) => StartAsync(blob, name, client, context.CancellationToken);
+        CancellationToken cancellationToken) => StartAsync(blob, name, client, cancellationToken);
 
     /// <summary>Blob created, found by the host scanning the container (local runs).</summary>
     [Function(nameof(StartFromBlobScan))]
@@ -28,7 +28,7 @@ public sealed class BlobStarterFunctions(BatchStarter starter, BatchStorage stor
         [BlobTrigger("%BATCH_INPUT_CONTAINER%/{name}", Connection = AppSettings.StorageConnection)] BlobClient blob,
         string name,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context) => StartAsync(blob, name, client, context.CancellationToken);
+        CancellationToken cancellationToken) => StartAsync(blob, name, client, cancellationToken);
 
     private async Task StartAsync(BlobClient blob, string name, DurableTaskClient client, CancellationToken cancellationToken)
     {

@@ -1,12 +1,12 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using BatchFunctions.Core;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask.Client;
 
 namespace BatchFunctions.FunctionApp;
@@ -15,88 +15,80 @@ namespace BatchFunctions.FunctionApp;
 /// The HTTP API, with the runner's routes and contracts: start, get, list, cancel. Errors are RFC 9457
 /// problem details. Function keys protect every route.
 /// </summary>
-public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submitter, MistralClient mistral, TimeProvider timeProvider)
+public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submitter, MistralClient mistral)
 {
     private const int MaxPageSize = 100;
 
-    /// <summary><c>POST /api/batches</c>: 202 with the status and our URLs plus Durable's management URLs.</summary>
+    /// <summary><c>POST /api/batches</c>: 202 (200 when it already existed) with our URLs and Durable's management payload.</summary>
     [Function(nameof(StartBatch))]
-    public async Task<HttpResponseData> StartBatch(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches")] HttpRequestData request,
+    public async Task<IActionResult> StartBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
         StartBatchRequest? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, context.CancellationToken);
+            body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
         }
         catch (JsonException)
         {
-            return await ProblemAsync(request, HttpStatusCode.BadRequest, "Invalid JSON", "The body must be a JSON start request: {\"blob\": {...}} or {\"requests\": [...]}.");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", "The body must be a JSON start request: {\"blob\": {...}} or {\"requests\": [...]}.");
         }
 
-        var (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), context.CancellationToken);
+        var (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), cancellationToken);
         if (source is null)
         {
-            return await ProblemAsync(request, HttpStatusCode.BadRequest, "Invalid start request", string.Join(" ", errors));
+            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors));
         }
 
-        var (instanceId, started) = await starter.StartAsync(client, source, context.CancellationToken);
-        var response = request.CreateResponse(started ? HttpStatusCode.Accepted : HttpStatusCode.OK);
-        var self = new Uri(request.Url, $"/api/batches/{instanceId}");
-        response.Headers.Add("Location", self.ToString());
-        await response.WriteAsJsonAsync(new
+        var (instanceId, started) = await starter.StartAsync(client, source, cancellationToken);
+        var self = $"{request.Scheme}://{request.Host}/api/batches/{instanceId}";
+        var payload = new Dictionary<string, object?>
         {
-            id = instanceId,
-            status_url = self.ToString(),
-            cancel_url = new Uri(request.Url, $"/api/batches/{instanceId}/cancel").ToString(),
-            durable = client.CreateHttpManagementPayload(instanceId, request),
-        });
-        response.StatusCode = started ? HttpStatusCode.Accepted : HttpStatusCode.OK;
-        return response;
+            ["id"] = instanceId,
+            ["started"] = started,
+            ["status_url"] = self,
+            ["cancel_url"] = self + "/cancel",
+            ["durable"] = client.CreateHttpManagementPayload(instanceId),
+        };
+        return new ObjectResult(payload) { StatusCode = started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK };
     }
 
     /// <summary><c>GET /api/batches/{id}</c>: the shared status record.</summary>
     [Function(nameof(GetBatch))]
-    public async Task<HttpResponseData> GetBatch(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{id}")] HttpRequestData request,
+    public async Task<IActionResult> GetBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{id}")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var status = await ReadStatusAsync(client, id, context.CancellationToken);
-        return status is null
-            ? await ProblemAsync(request, HttpStatusCode.NotFound, "Unknown batch", $"No batch '{id}'.")
-            : await JsonAsync(request, HttpStatusCode.OK, status);
+        var status = await ReadStatusAsync(client, id, cancellationToken);
+        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : new OkObjectResult(status);
     }
 
     /// <summary><c>GET /api/batches?status=Polling&amp;page=0&amp;page_size=50</c>.</summary>
     [Function(nameof(ListBatches))]
-    public async Task<HttpResponseData> ListBatches(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches")] HttpRequestData request,
+    public async Task<IActionResult> ListBatches(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var query = System.Web.HttpUtility.ParseQueryString(request.Url.Query);
-        var filter = query["status"];
-        if (!int.TryParse(query["page"] ?? "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out var page) || page < 0
-            || !int.TryParse(query["page_size"] ?? "50", NumberStyles.Integer, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > MaxPageSize)
+        var filter = request.Query["status"].ToString();
+        if (!int.TryParse(request.Query["page"].ToString() is { Length: > 0 } p ? p : "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out var page) || page < 0
+            || !int.TryParse(request.Query["page_size"].ToString() is { Length: > 0 } s ? s : "50", NumberStyles.Integer, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > MaxPageSize)
         {
-            return await ProblemAsync(request, HttpStatusCode.BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
         }
 
         var statuses = new List<BatchStatus>();
         var skipped = 0;
-        await foreach (var instance in client.GetAllInstancesAsync(null))
+        await foreach (var instance in client.GetAllInstancesAsync(null).WithCancellation(cancellationToken))
         {
             if (instance.ReadCustomStatusAs<BatchStatus>() is not { } status
-                || (filter is not null && !string.Equals(status.Phase.ToString(), filter, StringComparison.OrdinalIgnoreCase) && !string.Equals(status.Outcome?.ToString(), filter, StringComparison.OrdinalIgnoreCase)))
+                || (filter.Length > 0 && !string.Equals(status.Phase.ToString(), filter, StringComparison.OrdinalIgnoreCase) && !string.Equals(status.Outcome?.ToString(), filter, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
@@ -113,28 +105,27 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
             }
         }
 
-        return await JsonAsync(request, HttpStatusCode.OK, statuses);
+        return new OkObjectResult(statuses);
     }
 
     /// <summary><c>POST /api/batches/{id}/cancel</c>: raises the cancel event and asks Mistral to cancel at once.</summary>
     [Function(nameof(CancelBatch))]
-    public async Task<HttpResponseData> CancelBatch(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches/{id}/cancel")] HttpRequestData request,
+    public async Task<IActionResult> CancelBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches/{id}/cancel")] HttpRequest request,
         string id,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(context);
-        var status = await ReadStatusAsync(client, id, context.CancellationToken);
+        var status = await ReadStatusAsync(client, id, cancellationToken);
         if (status is null)
         {
-            return await ProblemAsync(request, HttpStatusCode.NotFound, "Unknown batch", $"No batch '{id}'.");
+            return Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.");
         }
 
         if (status.Phase == BatchPhase.Completed)
         {
-            return await ProblemAsync(request, HttpStatusCode.Conflict, "Batch is over", $"Batch '{id}' already ended {status.Outcome}.");
+            return Problem(StatusCodes.Status409Conflict, "Batch is over", $"Batch '{id}' already ended {status.Outcome}.");
         }
 
         // The event is the orchestration's record of the request; Mistral's own CANCELLATION_REQUESTED is the
@@ -144,7 +135,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         {
             try
             {
-                await mistral.CancelBatchJobAsync(jobId, context.CancellationToken);
+                await mistral.CancelBatchJobAsync(jobId, cancellationToken);
             }
             catch (MistralApiException)
             {
@@ -152,10 +143,10 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
             }
         }
 
-        return await JsonAsync(request, HttpStatusCode.Accepted, status with { CancelRequested = true });
+        return new ObjectResult(status with { CancelRequested = true }) { StatusCode = StatusCodes.Status202Accepted };
     }
 
-    private async Task<BatchStatus?> ReadStatusAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
+    private static async Task<BatchStatus?> ReadStatusAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
         var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (instance is null)
@@ -165,31 +156,13 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
 
         return instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
             ? instance.ReadOutputAs<BatchStatus>()
-            : instance.ReadCustomStatusAs<BatchStatus>() ?? PendingStatus(id, instance.InstanceId);
+            : instance.ReadCustomStatusAs<BatchStatus>();
     }
 
-    private BatchStatus PendingStatus(string id, string instanceId) => new(
-        id, BatchPhase.Validating, null, string.Empty, instanceId, 0, 0, 0, 0, 0, null, [], null, null, null, false, timeProvider.GetUtcNow(), null);
-
-    private static async Task<HttpResponseData> JsonAsync<T>(HttpRequestData request, HttpStatusCode status, T value)
-    {
-        var response = request.CreateResponse(status);
-        await response.WriteAsJsonAsync(value);
-        response.StatusCode = status;
-        return response;
-    }
-
-    private static async Task<HttpResponseData> ProblemAsync(HttpRequestData request, HttpStatusCode status, string title, string detail)
-    {
-        var response = request.CreateResponse(status);
-        response.Headers.Add("Content-Type", "application/problem+json");
-        await response.WriteStringAsync(JsonSerializer.Serialize(new Dictionary<string, object>
+    private static ObjectResult Problem(int status, string title, string detail) =>
+        new(new ProblemDetails { Type = "about:blank", Title = title, Status = status, Detail = detail })
         {
-            ["type"] = "about:blank",
-            ["title"] = title,
-            ["status"] = (int)status,
-            ["detail"] = detail,
-        }));
-        return response;
-    }
+            StatusCode = status,
+            ContentTypes = { "application/problem+json" },
+        };
 }

@@ -19,9 +19,8 @@ public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter s
     public async Task StartFromQueue(
         [QueueTrigger(AppSettings.RequestsQueue, Connection = AppSettings.StorageConnection)] string message,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
         StartBatchRequest? request;
         try
         {
@@ -33,7 +32,7 @@ public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter s
             throw new InvalidOperationException($"The batch-requests message is not valid JSON (near byte {exception.BytePositionInLine}).", exception);
         }
 
-        var (source, errors) = await submitter.ResolveAsync(request ?? new StartBatchRequest(), context.CancellationToken);
+        var (source, errors) = await submitter.ResolveAsync(request ?? new StartBatchRequest(), cancellationToken);
         if (source is null)
         {
             var reason = string.Join(" ", errors);
@@ -41,6 +40,6 @@ public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter s
             throw new InvalidOperationException("The batch-requests message cannot start a batch: " + reason);
         }
 
-        await starter.StartAsync(client, source, context.CancellationToken);
+        await starter.StartAsync(client, source, cancellationToken);
     }
 }
