@@ -26,23 +26,11 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
             options.QueueDelay = TimeSpan.FromMilliseconds(200);
             options.RequestsPerSecond = 20;
         });
-        var prefix = "r" + Guid.NewGuid().ToString("N")[..8];
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Mistral:BaseAddress"] = _emulator.BaseAddress.ToString(),
-            ["Mistral:ApiKey"] = "runner-key",
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:InputContainer"] = prefix + "-input",
-            ["Storage:OutputContainer"] = prefix + "-output",
-            ["Storage:ErrorsContainer"] = prefix + "-errors",
-            ["Storage:ArchiveContainer"] = prefix + "-archive",
-            ["Storage:StagingContainer"] = prefix + "-staging",
-            ["Storage:CompletedQueue"] = prefix + "-completed",
-            ["Runner:StateContainer"] = prefix + "-runner",
-            ["Batch:MaxRequestsPerPart"] = "5",
-            ["Workflow:FirstPollDelay"] = "00:00:00.200",
-            ["Workflow:MinPollDelay"] = "00:00:00.200",
-        }).Build();
+        var settings = WorkflowTestHost.IsolatedSettings(azurite, _emulator);
+        settings["Batch:MaxRequestsPerPart"] = "5";
+        settings["Workflow:FirstPollDelay"] = "00:00:00.200";
+        settings["Workflow:MinPollDelay"] = "00:00:00.200";
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         _services = new ServiceCollection().AddLogging().AddBatchFunctionsRunner(configuration).BuildServiceProvider();
         await Storage.EnsureCreatedAsync();
     }

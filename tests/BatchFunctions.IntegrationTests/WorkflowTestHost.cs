@@ -62,20 +62,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
                 options.CancellationDelay = TimeSpan.FromSeconds(5);
             },
             clock);
-        var prefix = "t" + Guid.NewGuid().ToString("N")[..8];
-        var values = new Dictionary<string, string?>
-        {
-            ["Mistral:BaseAddress"] = emulator.BaseAddress.ToString(),
-            ["Mistral:ApiKey"] = "integration-key",
-            ["Mistral:RetryBaseDelay"] = "00:00:00.010",
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:InputContainer"] = prefix + "-input",
-            ["Storage:OutputContainer"] = prefix + "-output",
-            ["Storage:ErrorsContainer"] = prefix + "-errors",
-            ["Storage:ArchiveContainer"] = prefix + "-archive",
-            ["Storage:StagingContainer"] = prefix + "-staging",
-            ["Storage:CompletedQueue"] = prefix + "-completed",
-        };
+        var values = IsolatedSettings(azurite, emulator);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             values[key] = value;
@@ -90,6 +77,26 @@ public sealed class WorkflowTestHost : IAsyncDisposable
         var host = new WorkflowTestHost(emulator, clock, services);
         await host.Storage.EnsureCreatedAsync();
         return host;
+    }
+
+    /// <summary>Settings for Core against Azurite and the emulator, with containers and queues of a test's own.</summary>
+    public static Dictionary<string, string?> IsolatedSettings(AzuriteFixture azurite, MistralEmulatorServer emulator)
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..8];
+        return new Dictionary<string, string?>
+        {
+            ["Mistral:BaseAddress"] = emulator.BaseAddress.ToString(),
+            ["Mistral:ApiKey"] = "integration-key",
+            ["Mistral:RetryBaseDelay"] = "00:00:00.010",
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:InputContainer"] = prefix + "-input",
+            ["Storage:OutputContainer"] = prefix + "-output",
+            ["Storage:ErrorsContainer"] = prefix + "-errors",
+            ["Storage:ArchiveContainer"] = prefix + "-archive",
+            ["Storage:StagingContainer"] = prefix + "-staging",
+            ["Storage:CompletedQueue"] = prefix + "-completed",
+            ["Runner:StateContainer"] = prefix + "-runner",
+        };
     }
 
     /// <summary>Drops an input into the input container and returns the batch that it starts.</summary>
