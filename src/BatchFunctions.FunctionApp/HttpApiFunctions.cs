@@ -131,7 +131,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         // The event is the orchestration's record of the request; Mistral's own CANCELLATION_REQUESTED is the
         // second one, seen at the next poll even if the event were lost.
         await client.RaiseEventAsync(id, BatchOrchestrator.CancelEvent, true);
-        foreach (var jobId in status.Parts.Where(p => p.JobId is not null && p.JobStatus is not ("SUCCESS" or "FAILED" or "TIMEOUT_EXCEEDED" or "CANCELLED")).Select(p => p.JobId!))
+        foreach (var jobId in status.Parts.Where(p => p.JobId is not null && !BatchJobStatus.FromValue(p.JobStatus ?? string.Empty).IsTerminal).Select(p => p.JobId!))
         {
             try
             {

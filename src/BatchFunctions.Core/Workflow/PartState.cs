@@ -1,3 +1,5 @@
+using BatchFunctions.Core.Mistral;
+
 namespace BatchFunctions.Core.Workflow;
 
 /// <summary>One part of a batch and its Mistral job: ids, status and counts only, never content.</summary>
@@ -38,5 +40,5 @@ public sealed record PartState(
     bool Collected = false)
 {
     /// <summary>Whether the job has stopped for good (CANCELLATION_REQUESTED is not terminal).</summary>
-    public bool IsTerminal => JobStatus is "SUCCESS" or "FAILED" or "TIMEOUT_EXCEEDED" or "CANCELLED";
+    public bool IsTerminal => JobStatus is not null && BatchJobStatus.FromValue(JobStatus).IsTerminal;
 }
