@@ -14,7 +14,14 @@ fi
 
 log="$(mktemp)"
 azurite_pid=""
+run_pid=""
 cleanup() {
+  if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
+    # batchfn saves the batch's state and stops on SIGTERM; running it again resumes the batch.
+    kill -TERM "$run_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$run_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$run_pid" 2>/dev/null || true
+  fi
   if [ -n "$azurite_pid" ] && kill -0 "$azurite_pid" 2>/dev/null; then
     # Azurite's graceful shutdown can linger for minutes; its storage is in memory, so a short grace is enough.
     kill "$azurite_pid" 2>/dev/null || true
@@ -48,4 +55,12 @@ echo "== building batchfn"
 # No build servers left behind: the demo stops everything it started.
 dotnet build src/BatchFunctions.Cli -c Release -nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false
 echo "== running $input"
-dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll run "$input" --out "${BATCHFN_OUT:-batchfn-results/demo}"
+# In the background so that Ctrl-C reaches this script's trap, which stops batchfn and Azurite.
+dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll run "$input" --out "${BATCHFN_OUT:-batchfn-results/demo}" &
+run_pid=$!
+set +e
+wait "$run_pid"
+status=$?
+set -e
+run_pid=""
+exit "$status"

@@ -16,6 +16,7 @@ internal static class BatchFnApp
         {
             ValidateCommand.Create(output, error),
             RunCommand.Create(output, error),
+            EmulatorCommand.Create(output),
         };
 
         var parsed = root.Parse(args);

@@ -9,9 +9,18 @@ public static class MistralEmulatorApp
     public const string DefaultUrl = "http://127.0.0.1:5180";
 
     /// <summary>Creates the application; <paramref name="timeProvider"/> drives job progress (a fake clock in tests).</summary>
-    public static WebApplication Build(string[] args, Action<MistralEmulatorOptions>? configure = null, TimeProvider? timeProvider = null)
+    public static WebApplication Build(string[] args, Action<MistralEmulatorOptions>? configure = null, TimeProvider? timeProvider = null) =>
+        Build(args, configure, timeProvider, hostedInProcess: false);
+
+    /// <summary>Creates the application; hosted in-process, it leaves Ctrl-C and SIGTERM to its host program.</summary>
+    internal static WebApplication Build(string[] args, Action<MistralEmulatorOptions>? configure, TimeProvider? timeProvider, bool hostedInProcess)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        if (hostedInProcess)
+        {
+            builder.Services.AddSingleton<IHostLifetime, InProcessLifetime>();
+        }
+
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

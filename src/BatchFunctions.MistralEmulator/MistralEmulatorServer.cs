@@ -23,7 +23,7 @@ public sealed class MistralEmulatorServer : IAsyncDisposable
     /// <summary>Starts the emulator on <c>127.0.0.1</c> and a port the OS picks.</summary>
     public static async Task<MistralEmulatorServer> StartAsync(Action<MistralEmulatorOptions>? configure = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
-        var app = MistralEmulatorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], configure, timeProvider);
+        var app = MistralEmulatorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], configure, timeProvider, hostedInProcess: true);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new MistralEmulatorServer(app, new Uri(address.TrimEnd('/') + "/"));

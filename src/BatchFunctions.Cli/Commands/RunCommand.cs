@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
@@ -69,7 +70,17 @@ internal static class RunCommand
                 blobMetadata["metadata_" + pair[..separator]] = pair[(separator + 1)..];
             }
 
-            return await RunAsync(path, blobMetadata, parse.GetValue(outputDirectory), output, error, cancellationToken);
+            // Ctrl-C and SIGTERM both stop the run cleanly: the state is saved, and the same command resumes it.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            return await RunAsync(path, blobMetadata, parse.GetValue(outputDirectory), output, error, stop.Token);
+
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
         });
         return command;
     }

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using BatchFunctions.MistralEmulator;
+using Microsoft.Extensions.Hosting;
+
+namespace BatchFunctions.Cli.Commands;
+
+/// <summary><c>batchfn emulator [--urls URL]</c>: runs the Mistral emulator in the foreground until Ctrl-C.</summary>
+internal static class EmulatorCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => MistralEmulatorApp.DefaultUrl };
+        var command = new Command("emulator", "Run the Mistral Files and Batch Jobs API emulator on loopback (Ctrl-C stops it).") { urls };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var app = MistralEmulatorApp.Build(["--urls", parse.GetValue(urls)!]);
+            await app.StartAsync(cancellationToken);
+            await output.WriteLineAsync($"Mistral emulator listening on {parse.GetValue(urls)} (any bearer token; admin routes under /_emulator). Ctrl-C stops it.");
+            try
+            {
+                // Ends on Ctrl-C or SIGTERM, whichever of the host and the command line sees it first.
+                await app.WaitForShutdownAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            await app.DisposeAsync();
+            return BatchFnApp.Success;
+        });
+        return command;
+    }
+}
