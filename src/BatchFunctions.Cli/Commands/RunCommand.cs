@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
@@ -118,14 +119,33 @@ internal static class RunCommand
             await storage.EnsureCreatedAsync(cancellationToken);
 
             var blob = storage.Input.GetBlobClient(path.Name);
-            BatchSource source;
+            byte[] hash;
             await using (var content = path.OpenRead())
             {
-                var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = blobMetadata }, cancellationToken);
-                source = new BatchSource(storage.AccountName, storage.Options.InputContainer, path.Name, uploaded.Value.ETag.ToString());
+                // Content-MD5 is what Blob Storage stores and compares; it identifies content, it protects nothing.
+#pragma warning disable CA5351
+                hash = await MD5.HashDataAsync(content, cancellationToken);
+#pragma warning restore CA5351
             }
 
-            await output.WriteLineAsync($"Input: {blob.Uri}");
+            BatchSource source;
+            var existing = await blob.ExistsAsync(cancellationToken) ? (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value : null;
+            // The built-in emulator forgets its jobs when the process ends, so only a batch on a lasting
+            // Mistral (the API, or an emulator started apart) can be resumed.
+            if (emulator is null && existing is not null && existing.ContentHash is { } stored && stored.AsSpan().SequenceEqual(hash) && MetadataMatches(existing.Metadata, blobMetadata))
+            {
+                // The same file is still waiting in the input container: it is the same batch, so resume it.
+                source = new BatchSource(storage.AccountName, storage.Options.InputContainer, path.Name, existing.ETag.ToString());
+                await output.WriteLineAsync($"Input: {blob.Uri} (already uploaded: resuming its batch)");
+            }
+            else
+            {
+                await using var content = path.OpenRead();
+                var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = blobMetadata, HttpHeaders = new BlobHttpHeaders { ContentHash = hash } }, cancellationToken);
+                source = new BatchSource(storage.AccountName, storage.Options.InputContainer, path.Name, uploaded.Value.ETag.ToString());
+                await output.WriteLineAsync($"Input: {blob.Uri}");
+            }
+
             var progress = new ProgressPrinter(output);
             var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken);
             await PrintSummaryAsync(storage, state, output);
@@ -151,6 +171,9 @@ internal static class RunCommand
             }
         }
     }
+
+    private static bool MetadataMatches(IDictionary<string, string> stored, Dictionary<string, string> wanted) =>
+        stored.Count == wanted.Count && wanted.All(pair => stored.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
     private static async Task PrintSummaryAsync(BatchStorage storage, BatchState state, TextWriter output)
     {

@@ -149,14 +149,16 @@ public static class BatchDecider
                 state = ApplySnapshots(state, cancelled.Jobs) with { CancelSent = true, Stop = state.Stop ?? cancel.Reason };
                 return state with { Poll = (state.Poll ?? new PollState(at, at)) with { NextPollAt = at + options.MinPollDelay } };
             case (CollectPartCall collect, CollectedPayload):
-                state = UpdatePart(state, collect.PartIndex, p => p with { Collected = true });
-                return state.Parts.Where(p => p.JobId is not null).All(p => p.Collected) ? state with { Phase = BatchPhase.Finalizing } : state;
+                return AfterCollect(UpdatePart(state, collect.PartIndex, p => p with { Collected = true }));
             case (FinalizeCall finalize, FinishedPayload finished):
                 return Complete(state, finalize.Outcome, finished.Outputs, at) with { Failure = finalize.Failure ?? state.Failure };
             default:
                 throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
         }
     }
+
+    private static BatchState AfterCollect(BatchState state) =>
+        state.Parts.Where(p => p.JobId is not null).All(p => p.Collected && p.IsTerminal) ? state with { Phase = BatchPhase.Finalizing } : state;
 
     private static BatchState AfterPoll(BatchState state, IReadOnlyList<JobSnapshot> jobs, DateTimeOffset at, WorkflowOptions options)
     {
@@ -222,6 +224,13 @@ public static class BatchDecider
         {
             // A batch that cannot finalize or reject has nothing left to try: it ends failed.
             FinalizeCall or RejectInputCall => Complete(state, BatchOutcome.Failed, state.Outputs ?? new BatchOutputs(), result.CompletedAt) with { Failure = failure },
+
+            // Jobs that can no longer be seen or stopped cannot be waited for: finalize with what exists.
+            PollJobsCall or CancelJobsCall => state with { Failure = state.Failure ?? failure, Stop = state.Stop ?? StopReason.Failure, Retry = null, CancelSent = true, Phase = BatchPhase.Finalizing },
+
+            // A job's files that cannot be fetched are lost to this batch; its requests count as missing.
+            CollectPartCall collect => AfterCollect(UpdatePart(state, collect.PartIndex, p => p with { Collected = true }) with { Failure = state.Failure ?? failure, Stop = state.Stop ?? StopReason.Failure, Retry = null }),
+
             _ => state with { Failure = state.Failure ?? failure, Stop = state.Stop ?? StopReason.Failure, Retry = null },
         };
     }

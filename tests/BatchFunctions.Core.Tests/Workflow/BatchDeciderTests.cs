@@ -260,6 +260,33 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Evolve_JobsCanNoLongerBeSeenOrCancelled_FinalizesFailedInsteadOfLooping()
+    {
+        var state = Polling(1);
+        var poll = Single<PollJobsCall>(BatchDecider.Decide(state, T0 + TimeSpan.FromMinutes(1), _options));
+        var lost = BatchDecider.Evolve(state, ActivityResult.Fail(poll, "Mistral get batch job failed with 404: not found") with { CompletedAt = T0 }, _options);
+        var cancel = new CancelJobsCall("id", ["job-0"], StopReason.Failure);
+        var uncancellable = BatchDecider.Evolve(BatchDecider.RequestCancel(state), ActivityResult.Fail(cancel, "404") with { CompletedAt = T0 }, _options);
+
+        Assert.Equal(BatchOutcome.Failed, Single<FinalizeCall>(Decide(lost)).Outcome);
+        Assert.Contains("404", Single<FinalizeCall>(Decide(lost)).Failure, StringComparison.Ordinal);
+        Assert.IsType<FinalizeCall>(Assert.Single(Assert.IsType<RunActivities>(Decide(uncancellable)).Calls));
+    }
+
+    [Fact]
+    public void Evolve_CollectFailsPermanently_MovesOnAndEndsFailed()
+    {
+        var state = Evolve(Polling(2), new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "gone"), Snapshot(1, "SUCCESS", 5, 5, output: "out-1")));
+        var collects = Calls<CollectPartCall>(Decide(state));
+
+        var afterFirst = BatchDecider.Evolve(state, ActivityResult.Fail(collects[0], "404 file expired") with { CompletedAt = T0 }, _options);
+        var afterBoth = Evolve(afterFirst, collects[1], new CollectedPayload(true, false));
+
+        Assert.Equal(BatchPhase.Finalizing, afterBoth.Phase);
+        Assert.Equal(BatchOutcome.Failed, Single<FinalizeCall>(Decide(afterBoth)).Outcome);
+    }
+
+    [Fact]
     public void State_RoundTripsThroughJson_AndDecidesTheSame()
     {
         var state = Evolve(Polling(2), new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "RUNNING", 5, 2), Snapshot(1, "QUEUED", 0, 0)));
