@@ -94,22 +94,18 @@ public sealed class MistralClient(HttpClient httpClient, IOptions<MistralClientO
     }
 
     /// <summary>Every file matching <paramref name="query"/>, page after page from its <see cref="FileListQuery.Page"/>.</summary>
-    public async IAsyncEnumerable<MistralFile> GetAllFilesAsync(FileListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<MistralFile> GetAllFilesAsync(FileListQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new FileListQuery();
-        for (var page = query.Page; ; page++)
-        {
-            var result = await ListFilesAsync(query with { Page = page }, cancellationToken);
-            foreach (var file in result.Data)
+        return PagesAsync(
+            query.Page,
+            query.PageSize,
+            async (page, token) =>
             {
-                yield return file;
-            }
-
-            if (IsLastPage(result.Data.Count, query.PageSize, page, result.Total))
-            {
-                yield break;
-            }
-        }
+                var list = await ListFilesAsync(query with { Page = page }, token);
+                return (list.Data, list.Total);
+            },
+            cancellationToken);
     }
 
     /// <summary>Gets a file's description.</summary>
@@ -203,22 +199,18 @@ public sealed class MistralClient(HttpClient httpClient, IOptions<MistralClientO
     }
 
     /// <summary>Every batch job matching <paramref name="query"/>, page after page from its <see cref="BatchJobListQuery.Page"/>.</summary>
-    public async IAsyncEnumerable<BatchJob> GetAllBatchJobsAsync(BatchJobListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BatchJob> GetAllBatchJobsAsync(BatchJobListQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new BatchJobListQuery();
-        for (var page = query.Page; ; page++)
-        {
-            var result = await ListBatchJobsAsync(query with { Page = page }, cancellationToken);
-            foreach (var job in result.Data)
+        return PagesAsync(
+            query.Page,
+            query.PageSize,
+            async (page, token) =>
             {
-                yield return job;
-            }
-
-            if (IsLastPage(result.Data.Count, query.PageSize, page, result.Total))
-            {
-                yield break;
-            }
-        }
+                var list = await ListBatchJobsAsync(query with { Page = page }, token);
+                return (list.Data, list.Total);
+            },
+            cancellationToken);
     }
 
     /// <summary>Gets a batch job; with <paramref name="inline"/> its results come back in <see cref="BatchJob.Outputs"/>.</summary>
@@ -383,6 +375,25 @@ public sealed class MistralClient(HttpClient httpClient, IOptions<MistralClientO
         return Uri.EscapeDataString(id);
     }
 
-    private static bool IsLastPage(int count, int pageSize, int page, long? total) =>
-        count == 0 || count < pageSize || (total is { } all && (long)(page + 1) * pageSize >= all);
+    /// <summary>Every item of a paged list, from <paramref name="firstPage"/> until a short, empty or last-by-total page.</summary>
+    private static async IAsyncEnumerable<T> PagesAsync<T>(
+        int firstPage,
+        int pageSize,
+        Func<int, CancellationToken, Task<(IReadOnlyList<T> Items, long? Total)>> fetch,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var page = firstPage; ; page++)
+        {
+            var (items, total) = await fetch(page, cancellationToken);
+            foreach (var item in items)
+            {
+                yield return item;
+            }
+
+            if (items.Count == 0 || items.Count < pageSize || (total is { } all && (long)(page + 1) * pageSize >= all))
+            {
+                yield break;
+            }
+        }
+    }
 }
