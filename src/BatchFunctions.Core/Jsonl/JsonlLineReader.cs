@@ -51,14 +51,12 @@ internal sealed class JsonlLineReader : IDisposable
     /// <summary>The current line without its line ending, as memory (valid until the next read).</summary>
     public ReadOnlyMemory<byte> LineMemory => _buffer.AsMemory(_lineStart, _lineLength);
 
-    /// <summary>The current line with its line ending, as memory (valid until the next read).</summary>
+    /// <summary>The current line with its line ending, as it stands in the stream (valid until the next read; empty for a line too long).</summary>
     public ReadOnlyMemory<byte> RawLineMemory => _buffer.AsMemory(_lineStart, _rawLength);
 
     /// <summary>Whether the current line holds nothing but spaces, tabs and a carriage return.</summary>
     public bool IsBlank => !IsTooLong && Line.IndexOfAnyExcept(" \t\r"u8) < 0;
 
-    /// <summary>The current line with its line ending, as it stands in the stream; empty for a line too long.</summary>
-    public ReadOnlySpan<byte> RawLine => _buffer.AsSpan(_lineStart, _rawLength);
 
     /// <summary>Moves to the next line; false at the end of the stream.</summary>
     public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
