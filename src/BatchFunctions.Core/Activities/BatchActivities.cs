@@ -88,17 +88,11 @@ public sealed class BatchActivities(
     public async Task<ActivityResult> RejectInputAsync(RejectInputCall call, CancellationToken cancellationToken)
     {
         var target = storage.Errors.GetBlobClient(BlobLayout.Rejection(call.Source.Name, call.InstanceId));
-        var report = storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId));
-        await using (var content = await report.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken))
-        {
-            await target.UploadAsync(content, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
-        }
 
-        RejectionReport? rejection;
-        await using (var content = await target.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken))
-        {
-            rejection = await JsonSerializer.DeserializeAsync(content, BatchJsonContext.Default.RejectionReport, cancellationToken);
-        }
+        // The report is small (the first errors and the counts): read it once, write it, and read it from memory.
+        var report = (await storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)).DownloadContentAsync(cancellationToken)).Value.Content;
+        await target.UploadAsync(report, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
+        var rejection = JsonSerializer.Deserialize(report.ToMemory().Span, BatchJsonContext.Default.RejectionReport);
 
         var outputs = new BatchOutputs(Rejection: target.Uri.ToString());
         var failure = rejection is { SettingsErrors.Count: > 0 } ? rejection.SettingsErrors[0]
@@ -113,7 +107,7 @@ public sealed class BatchActivities(
     public async Task<ActivityResult> StagePartsAsync(StagePartsCall call, CancellationToken cancellationToken)
     {
         var split = new JsonlSplitOptions { MaxRequestsPerPart = _defaults.MaxRequestsPerPart, MaxBytesPerPart = _defaults.MaxBytesPerPart, MaxLineBytes = _defaults.MaxLineBytes };
-        if (call.Requests <= split.MaxRequestsPerPart && call.Bytes <= split.MaxBytesPerPart)
+        if (JsonlSplitter.FitsInOnePart(call.Requests, call.Bytes, split))
         {
             return ActivityResult.Success(call, new StagedPayload([new StagedPart(0, call.Source.Container, call.Source.Name, call.Requests, call.Bytes)]));
         }

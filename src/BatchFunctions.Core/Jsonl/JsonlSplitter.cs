@@ -10,8 +10,14 @@ public static class JsonlSplitter
     public static bool FitsInOnePart(JsonlValidationReport report, JsonlSplitOptions options)
     {
         ArgumentNullException.ThrowIfNull(report);
+        return FitsInOnePart(report.Requests, report.Bytes, options);
+    }
+
+    /// <summary>Whether an input of this many requests and bytes fits one part as it is.</summary>
+    public static bool FitsInOnePart(long requests, long bytes, JsonlSplitOptions options)
+    {
         ArgumentNullException.ThrowIfNull(options);
-        return report.Requests <= options.MaxRequestsPerPart && report.Bytes <= options.MaxBytesPerPart;
+        return requests <= options.MaxRequestsPerPart && bytes <= options.MaxBytesPerPart;
     }
 
     /// <summary>
