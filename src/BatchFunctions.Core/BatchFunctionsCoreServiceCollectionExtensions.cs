@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace BatchFunctions.Core;
 
@@ -79,6 +80,29 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
             .Validate(o => ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(o.Endpoint)), "Batch:Endpoint must be a known Mistral endpoint.")
             .Validate(o => o.MaxRequestsPerPart >= 1 && o.MaxBytesPerPart > o.MaxLineBytes + 2L, "Batch:MaxRequestsPerPart must be positive and Batch:MaxBytesPerPart larger than Batch:MaxLineBytes.")
             .ValidateOnStart();
+
+        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.SectionName))
+            .Validate(o => o.WebhookUrl is null || (o.WebhookUrl.IsAbsoluteUri && o.WebhookUrl.Scheme is "https" or "http"), "Notifications:WebhookUrl must be an absolute http(s) URL.")
+            .Validate(o => o.WebhookAttempts is >= 1 and <= 20, "Notifications:WebhookAttempts must be from 1 to 20.")
+            .ValidateOnStart();
+        services.AddHttpClient<CompletionNotifier>()
+            // The webhook URL may carry a secret in its query: no request logging by the factory.
+            .RemoveAllLoggers()
+            .AddResilienceHandler("webhook", (pipeline, context) =>
+            {
+                var attempts = context.ServiceProvider.GetRequiredService<IOptions<NotificationOptions>>().Value.WebhookAttempts;
+                // Real time whatever clock the workflow is given, as for the Mistral pipeline.
+                pipeline.TimeProvider = TimeProvider.System;
+                pipeline.AddRetry(new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(1, attempts - 1),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromSeconds(1),
+                    ShouldRetryAfterHeader = true,
+                });
+                pipeline.AddTimeout(TimeSpan.FromSeconds(30));
+            });
 
         // Transient: it holds the typed MistralClient, whose HttpClient the factory rotates.
         services.AddTransient<BatchActivities>();

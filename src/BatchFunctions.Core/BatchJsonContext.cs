@@ -17,4 +17,7 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(BatchStatus))]
 [JsonSerializable(typeof(IReadOnlyList<BatchStatus>))]
 [JsonSerializable(typeof(StartBatchRequest))]
+[JsonSerializable(typeof(StartBatchResponse))]
+[JsonSerializable(typeof(BatchList))]
+[JsonSerializable(typeof(ApiProblem))]
 public sealed partial class BatchJsonContext : JsonSerializerContext;

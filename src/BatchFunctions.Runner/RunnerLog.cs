@@ -2,12 +2,45 @@ using Microsoft.Extensions.Logging;
 
 namespace BatchFunctions.Runner;
 
-/// <summary>Log messages of the runner: ids and phases only.</summary>
+/// <summary>Log messages of the runner: ids, names, phases and counts only.</summary>
 internal static partial class RunnerLog
 {
-    [LoggerMessage(4001, LogLevel.Information, "Batch {InstanceId} {How} in phase {Phase}")]
-    public static partial void Running(ILogger logger, string instanceId, string how, string phase);
+    [LoggerMessage(4001, LogLevel.Information, "Batch {InstanceId} {How}")]
+    public static partial void Start(ILogger logger, string instanceId, string how);
 
     [LoggerMessage(4002, LogLevel.Information, "Batch {InstanceId} finished {Outcome}")]
     public static partial void Finished(ILogger logger, string instanceId, string outcome);
+
+    [LoggerMessage(4003, LogLevel.Error, "Stepping batch {InstanceId} failed (attempt {Attempt}); retrying after {Delay}")]
+    public static partial void StepFailed(ILogger logger, Exception exception, string instanceId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(4004, LogLevel.Error, "The scheduler's scan failed")]
+    public static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4005, LogLevel.Information, "Batch {InstanceId} expired after its retention")]
+    public static partial void Expired(ILogger logger, string instanceId);
+
+    [LoggerMessage(4006, LogLevel.Warning, "Lost the lease of batch {InstanceId}; another runner may step it")]
+    public static partial void LeaseLost(ILogger logger, string instanceId);
+
+    [LoggerMessage(4010, LogLevel.Information, "Input {Container}/{Name} seen: batch {InstanceId} {How}")]
+    public static partial void InputSeen(ILogger logger, string container, string name, string instanceId, string how);
+
+    [LoggerMessage(4011, LogLevel.Error, "Watching the input container failed")]
+    public static partial void WatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4020, LogLevel.Warning, "Request message {MessageId} failed (attempt {Attempt}): {Reason}")]
+    public static partial void MessageFailed(ILogger logger, string messageId, long attempt, string reason);
+
+    [LoggerMessage(4021, LogLevel.Error, "Request message {MessageId} moved to {PoisonQueue} after {Attempt} attempts: {Reason}")]
+    public static partial void MessagePoisoned(ILogger logger, string messageId, string poisonQueue, long attempt, string reason);
+
+    [LoggerMessage(4022, LogLevel.Error, "Listening to the requests queue failed")]
+    public static partial void ListenFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4030, LogLevel.Information, "Event {EventId} ({EventType}) ignored: {Reason}")]
+    public static partial void EventIgnored(ILogger logger, string eventId, string eventType, string reason);
+
+    [LoggerMessage(4031, LogLevel.Information, "Event Grid subscription validated")]
+    public static partial void SubscriptionValidated(ILogger logger);
 }

@@ -46,16 +46,17 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var store = _services.GetRequiredService<InstanceStore>();
         await store.EnsureCreatedAsync();
-        var state = BatchState.Start("bf-store-test", new BatchSource("a", "c", "n", "e"), DateTimeOffset.UnixEpoch);
+        var source = new BatchSource("a", "c", "n", "e");
+        var state = BatchState.Start(BatchInstanceId.From(source), source, DateTimeOffset.UnixEpoch);
 
         var first = await store.CreateOrLoadAsync(state);
         var second = await store.CreateOrLoadAsync(state with { Phase = BatchPhase.Staging });
-        var saved = await store.SaveAsync(state with { Phase = BatchPhase.Uploading }, first.Version);
+        var saved = await store.SaveAsync(state with { Phase = BatchPhase.Uploading }, first.Version, DateTimeOffset.UnixEpoch);
 
         Assert.True(first.Created);
         Assert.False(second.Created);
-        Assert.Equal(BatchPhase.Validating, second.State.Phase);
-        await Assert.ThrowsAsync<InstanceConflictException>(() => store.SaveAsync(state with { Phase = BatchPhase.Creating }, first.Version));
+        Assert.Equal(BatchPhase.Validating, second.State!.Phase);
+        await Assert.ThrowsAsync<InstanceConflictException>(() => store.SaveAsync(state with { Phase = BatchPhase.Creating }, first.Version, DateTimeOffset.UnixEpoch));
         Assert.Equal(BatchPhase.Uploading, (await store.LoadAsync(state.InstanceId))!.Value.State.Phase);
         Assert.NotEqual(first.Version, saved);
     }
@@ -80,6 +81,7 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         var done = await _services.GetRequiredService<BatchRunner>().RunAsync(source);
 
         Assert.Equal(BatchPhase.Polling, saved!.Value.State.Phase);
+        Assert.NotNull(done);
         Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
         Assert.Equal(3, done.Parts.Count);
         var jobs = new List<BatchJob>();

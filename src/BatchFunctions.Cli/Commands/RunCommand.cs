@@ -147,7 +147,12 @@ internal static class RunCommand
             }
 
             var progress = new ProgressPrinter(output);
-            var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken);
+            if (await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken) is not { } state)
+            {
+                await error.WriteLineAsync($"This version of {path.Name} ran already as batch {BatchInstanceId.From(source)}, whose record has expired; upload it again (delete the blob first) to run it again.");
+                return BatchFnApp.Failure;
+            }
+
             await PrintSummaryAsync(storage, state, output);
             var directory = outputDirectory ?? new DirectoryInfo(Path.Combine("batchfn-results", Path.GetFileNameWithoutExtension(path.Name) + "-" + state.InstanceId[3..11]));
             await DownloadAsync(storage, state, directory, output, cancellationToken);

@@ -16,4 +16,10 @@ internal static partial class ActivityLog
 
     [LoggerMessage(2004, LogLevel.Warning, "Input of batch {InstanceId} was not deleted after archiving (status {Status}): it changed or is gone")]
     public static partial void InputNotDeleted(ILogger logger, string instanceId, int status);
+
+    [LoggerMessage(2005, LogLevel.Information, "Completion of batch {InstanceId} delivered to the webhook ({Status})")]
+    public static partial void WebhookDelivered(ILogger logger, string instanceId, int status);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Completion of batch {InstanceId} not delivered to the webhook after its retries ({Reason}); the completion queue has it")]
+    public static partial void WebhookFailed(ILogger logger, string instanceId, string reason);
 }

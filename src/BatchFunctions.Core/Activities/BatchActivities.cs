@@ -24,6 +24,7 @@ public sealed class BatchActivities(
     BatchStorage storage,
     IOptions<BatchDefaultsOptions> defaults,
     TimeProvider timeProvider,
+    CompletionNotifier notifier,
     ILogger<BatchActivities> logger)
 {
     private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
@@ -379,8 +380,11 @@ public sealed class BatchActivities(
         }
     }
 
-    private async Task SendCompletionAsync(CompletionMessage message, CancellationToken cancellationToken) =>
+    private async Task SendCompletionAsync(CompletionMessage message, CancellationToken cancellationToken)
+    {
         await storage.Completed.SendMessageAsync(JsonSerializer.Serialize(message, BatchJsonContext.Default.CompletionMessage), cancellationToken);
+        await notifier.NotifyAsync(message, cancellationToken);
+    }
 
     private static async Task WriteJsonAsync<T>(BlobClient blob, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
         await blob.UploadAsync(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Azure;
+using Azure.Storage;
 using Azure.Storage.Blobs.Models;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Storage;
@@ -18,6 +19,14 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 {
     /// <summary>The most inline requests one start request may carry; larger batches go through a blob.</summary>
     public const int MaxInlineRequests = 10_000;
+
+    // Blocks of 4 MiB, two in flight: an upload of any size holds about 8 MiB.
+    private static readonly StorageTransferOptions StreamingTransfer = new()
+    {
+        InitialTransferSize = 4 * 1024 * 1024,
+        MaximumTransferSize = 4 * 1024 * 1024,
+        MaximumConcurrency = 2,
+    };
 
     /// <summary>The batch source for <paramref name="request"/>, or why there is none.</summary>
     public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default)
@@ -40,10 +49,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"At most {MaxInlineRequests} inline requests are accepted; upload larger batches as a blob."));
         }
 
-        if (request.Name is { } name && (name.Length > 200 || !name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || name.Contains("..", StringComparison.Ordinal)))
-        {
-            errors.Add("'name' must end with .jsonl, have at most 200 characters and no '..'.");
-        }
+        CheckName(request.Name, errors);
 
         if (errors.Count > 0)
         {
@@ -68,9 +74,45 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         }
     }
 
-    private async Task<BatchSource> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams a JSONL body (<c>POST /api/batches</c> with <c>Content-Type: application/x-ndjson</c>) into the
+    /// input container with the settings of <paramref name="settings"/> as metadata; the content is validated
+    /// by the workflow like any dropped file. Only a few MiB are held in memory at a time.
+    /// </summary>
+    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> UploadAsync(Stream content, StartBatchRequest settings, CancellationToken cancellationToken = default)
     {
-        var name = request.Name ?? string.Create(CultureInfo.InvariantCulture, $"inline/{timeProvider.GetUtcNow():yyyyMMdd}/{Guid.NewGuid():N}.jsonl");
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = new List<string>();
+        if (settings.Blob is not null || settings.Requests is not null)
+        {
+            errors.Add("A JSONL upload is the requests itself: give only its name and settings.");
+        }
+
+        CheckName(settings.Name, errors);
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var name = settings.Name ?? NewName("uploads");
+        var blob = storage.Input.GetBlobClient(name);
+        var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = MetadataOf(settings), TransferOptions = StreamingTransfer }, cancellationToken);
+        return (new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), errors);
+    }
+
+    private static void CheckName(string? name, List<string> errors)
+    {
+        if (name is not null && (name.Length > 200 || !name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || name.Contains("..", StringComparison.Ordinal) || name.StartsWith('/')))
+        {
+            errors.Add("'name' must end with .jsonl, have at most 200 characters, no '..' and no leading '/'.");
+        }
+    }
+
+    private string NewName(string folder) => string.Create(CultureInfo.InvariantCulture, $"{folder}/{timeProvider.GetUtcNow():yyyyMMdd}/{Guid.NewGuid():N}.jsonl");
+
+    private Dictionary<string, string> MetadataOf(StartBatchRequest request)
+    {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["endpoint"] = request.Endpoint ?? defaults.Value.Endpoint,
@@ -90,6 +132,13 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             metadata["metadata_" + key] = value;
         }
 
+        return metadata;
+    }
+
+    private async Task<BatchSource> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name ?? NewName("inline");
+        var metadata = MetadataOf(request);
         using var content = new MemoryStream();
         await using (var writer = new Utf8JsonWriter(content))
         {

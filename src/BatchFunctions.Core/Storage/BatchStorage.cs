@@ -36,6 +36,16 @@ public sealed class BatchStorage(BlobServiceClient blobs, QueueServiceClient que
     /// <summary>The completion queue.</summary>
     public QueueClient Completed => Queues.GetQueueClient(Options.CompletedQueue);
 
+    /// <summary>The blob of one of a batch's files (it may not exist yet, or at all for this outcome).</summary>
+    public BlobClient FileOf(string inputName, string instanceId, Api.BatchFileKind kind) => kind switch
+    {
+        Api.BatchFileKind.Results => Output.GetBlobClient(BlobLayout.Results(inputName, instanceId)),
+        Api.BatchFileKind.Summary => Output.GetBlobClient(BlobLayout.Summary(inputName, instanceId)),
+        Api.BatchFileKind.Errors => Errors.GetBlobClient(BlobLayout.Errors(inputName, instanceId)),
+        Api.BatchFileKind.Rejection => Errors.GetBlobClient(BlobLayout.Rejection(inputName, instanceId)),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown file kind."),
+    };
+
     /// <summary>Creates every container and queue that does not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {

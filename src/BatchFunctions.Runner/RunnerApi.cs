@@ -1,0 +1,285 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using BatchFunctions.Core;
+using BatchFunctions.Core.Api;
+using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace BatchFunctions.Runner;
+
+/// <summary>
+/// The runner's HTTP API, the routes and contracts of the Function App: start, get, list, cancel, files, and
+/// the Event Grid webhook. Errors are RFC 9457 problem details.
+/// </summary>
+public static class RunnerApi
+{
+    private const int MaxPageSize = 100;
+
+    /// <summary>Maps the API's routes.</summary>
+    public static IEndpointRouteBuilder MapBatchFunctionsApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/api/health", () => Results.Json(new Dictionary<string, string> { ["status"] = "ok" }, RunnerJsonContext.Default.DictionaryStringString));
+        endpoints.MapPost("/api/batches", StartAsync);
+        endpoints.MapGet("/api/batches", ListAsync);
+        endpoints.MapGet("/api/batches/{id}", GetAsync);
+        endpoints.MapPost("/api/batches/{id}/cancel", CancelAsync);
+        endpoints.MapGet("/api/batches/{id}/files/{kind}", FileAsync);
+        endpoints.MapPost("/api/events", EventGridWebhook.ReceiveAsync);
+        endpoints.MapMethods("/api/events", ["OPTIONS"], EventGridWebhook.Handshake);
+        endpoints.MapFallback(context => Problem(StatusCodes.Status404NotFound, "Not found", $"No route {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context));
+        return endpoints;
+    }
+
+    /// <summary>A problem details answer.</summary>
+    internal static IResult Problem(int status, string title, string? detail, IReadOnlyList<string>? errors = null) =>
+        Results.Json(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem, "application/problem+json", status);
+
+    private static async Task<IResult> StartAsync(HttpContext context, BatchSubmitter submitter, BatchRunner runner, BatchScheduler scheduler, TimeProvider timeProvider, IOptions<RunnerOptions> options)
+    {
+        var request = context.Request;
+        var settings = options.Value;
+        var upload = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType is "application/x-ndjson" or "application/jsonl" or "application/x-jsonlines";
+        var limit = upload ? settings.MaxUploadBytes : settings.MaxInlineBytes;
+        if (request.ContentLength > limit)
+        {
+            return TooLarge(limit, upload);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = limit;
+        }
+
+        BatchSource? source;
+        IReadOnlyList<string> errors;
+        try
+        {
+            if (upload)
+            {
+                if (SettingsFromQuery(request.Query) is not { } fromQuery)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "Invalid start request", "timeout_hours must be a whole number and each metadata a key=value pair.");
+                }
+
+                (source, errors) = await submitter.UploadAsync(request.Body, fromQuery, context.RequestAborted);
+            }
+            else
+            {
+                StartBatchRequest? body;
+                try
+                {
+                    body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, context.RequestAborted);
+                }
+                catch (JsonException exception)
+                {
+                    return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", $"The body must be a JSON start request ({{\"blob\": {{...}}}} or {{\"requests\": [...]}}), or JSONL with Content-Type application/x-ndjson; the JSON breaks at line {exception.LineNumber + 1}.");
+                }
+
+                (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), context.RequestAborted);
+            }
+        }
+        catch (Exception exception) when (IsTooLarge(exception))
+        {
+            return TooLarge(limit, upload);
+        }
+
+        if (source is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors), errors);
+        }
+
+        var started = await runner.StartAsync(source, context.RequestAborted);
+        if (started.State is not { } state)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Batch already ran", $"This input version ran as batch {BatchInstanceId.From(source)}, whose record has expired; upload it again to run it again.");
+        }
+
+        scheduler.Wake();
+        var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{state.InstanceId}";
+        var response = new StartBatchResponse(state.InstanceId, started.Created, self, self + "/cancel", BatchStatus.From(state, timeProvider.GetUtcNow()));
+        context.Response.Headers.Location = self;
+        return Results.Json(response, BatchJsonContext.Default.StartBatchResponse, statusCode: started.Created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> GetAsync(string id, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        await store.LoadAsync(id, cancellationToken) is (var state, _)
+            ? Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Default.BatchStatus)
+            : UnknownBatch(id);
+
+    private static async Task<IResult> ListAsync(HttpRequest request, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var status = request.Query["status"].ToString();
+        if (!TryInt(request.Query["page"], 0, out var page) || page < 0 || !TryInt(request.Query["page_size"], 50, out var pageSize) || pageSize is < 1 or > MaxPageSize)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
+        }
+
+        BatchPhase? phase = null;
+        BatchOutcome? outcome = null;
+        if (status.Length > 0)
+        {
+            if (Enum.TryParse<BatchPhase>(status, ignoreCase: true, out var p) && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
+            {
+                phase = p;
+            }
+            else if (Enum.TryParse<BatchOutcome>(status, ignoreCase: true, out var o) && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
+            {
+                outcome = o;
+            }
+            else
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", $"status must be a phase ({string.Join(", ", Enum.GetNames<BatchPhase>())}) or an outcome ({string.Join(", ", Enum.GetNames<BatchOutcome>())}).");
+            }
+        }
+
+        var matching = new List<InstanceEntry>();
+        await foreach (var entry in store.ListAsync(cancellationToken))
+        {
+            if ((phase is null || entry.Phase == phase) && (outcome is null || entry.Outcome == outcome))
+            {
+                matching.Add(entry);
+            }
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var pageEntries = matching.OrderByDescending(e => e.StartedAt).ThenBy(e => e.Id, StringComparer.Ordinal).Skip(page * pageSize).Take(pageSize).ToList();
+        var batches = new List<BatchStatus>(pageEntries.Count);
+        foreach (var entry in pageEntries)
+        {
+            if (await store.LoadAsync(entry.Id, cancellationToken) is (var state, _))
+            {
+                batches.Add(BatchStatus.From(state, now));
+            }
+        }
+
+        int? next = (page + 1) * pageSize < matching.Count ? page + 1 : null;
+        return Results.Json(new BatchList(batches, page, pageSize, next), BatchJsonContext.Default.BatchList);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, InstanceStore store, MistralClient mistral, BatchScheduler scheduler, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (await store.LoadAsync(id, cancellationToken) is not (var current, _))
+        {
+            return UnknownBatch(id);
+        }
+
+        if (current.Phase == BatchPhase.Completed)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Batch is over", $"Batch '{id}' already ended {current.Outcome}.");
+        }
+
+        var state = await store.RequestCancelAsync(id, cancellationToken) ?? current;
+        scheduler.Wake();
+
+        // The recorded flag is what the workflow acts on; asking Mistral now only saves a poll interval.
+        foreach (var part in state.Parts.Where(p => p.JobId is not null && !p.IsTerminal))
+        {
+            try
+            {
+                await mistral.CancelBatchJobAsync(part.JobId!, cancellationToken);
+            }
+            catch (MistralApiException)
+            {
+            }
+        }
+
+        return Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Default.BatchStatus, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static async Task<IResult> FileAsync(string id, string kind, InstanceStore store, BatchStorage storage, CancellationToken cancellationToken)
+    {
+        if (!Enum.TryParse<BatchFileKind>(kind, ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown file", $"Files are {string.Join(", ", Enum.GetNames<BatchFileKind>().Select(n => n.ToLowerInvariant()))}.");
+        }
+
+        if (await store.LoadAsync(id, cancellationToken) is not (var state, _))
+        {
+            return UnknownBatch(id);
+        }
+
+        try
+        {
+            var download = await storage.FileOf(state.Source.Name, id, fileKind).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            var contentType = fileKind is BatchFileKind.Results or BatchFileKind.Errors ? "application/x-ndjson" : "application/json";
+            return Results.Stream(download.Value.Content, contentType, fileDownloadName: null);
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 404)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such file", $"Batch '{id}' has no {fileKind.ToString().ToLowerInvariant()} file{(state.Phase == BatchPhase.Completed ? string.Empty : " yet")}.");
+        }
+    }
+
+    private static StartBatchRequest? SettingsFromQuery(IQueryCollection query)
+    {
+        int? hours = null;
+        if (query["timeout_hours"].ToString() is { Length: > 0 } text)
+        {
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
+            {
+                return null;
+            }
+
+            hours = parsed;
+        }
+
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in query["metadata"])
+        {
+            var separator = pair?.IndexOf('=', StringComparison.Ordinal) ?? -1;
+            if (separator < 1)
+            {
+                return null;
+            }
+
+            metadata[pair![..separator]] = pair[(separator + 1)..];
+        }
+
+        return new StartBatchRequest(
+            Name: NullIfEmpty(query["name"]),
+            Model: NullIfEmpty(query["model"]),
+            Endpoint: NullIfEmpty(query["endpoint"]),
+            TimeoutHours: hours,
+            Metadata: metadata.Count == 0 ? null : metadata);
+
+        static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is { Length: > 0 } s ? s : null;
+    }
+
+    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, out int result)
+    {
+        result = fallback;
+        return value.Count == 0 || int.TryParse(value.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result);
+    }
+
+    private static bool IsTooLarge(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IResult TooLarge(long limit, bool upload) =>
+        Problem(
+            StatusCodes.Status413PayloadTooLarge,
+            "Body too large",
+            upload
+                ? string.Create(CultureInfo.InvariantCulture, $"A JSONL upload may have at most {limit} bytes (Runner:MaxUploadBytes); drop larger files into the input container.")
+                : string.Create(CultureInfo.InvariantCulture, $"Inline requests may have at most {limit} bytes of JSON (Runner:MaxInlineBytes); send them as JSONL (Content-Type application/x-ndjson) or as a blob."));
+
+    private static IResult UnknownBatch(string id) => Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.");
+}
