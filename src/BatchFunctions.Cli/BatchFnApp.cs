@@ -16,6 +16,12 @@ internal static class BatchFnApp
         {
             ValidateCommand.Create(output, error),
             RunCommand.Create(output, error),
+            ServeCommand.Create(output, error),
+            SubmitCommand.Create(output, error),
+            StatusCommand.Create(output, error),
+            ListCommand.Create(output, error),
+            CancelCommand.Create(output, error),
+            ResultsCommand.Create(output, error),
             EmulatorCommand.Create(output),
         };
 

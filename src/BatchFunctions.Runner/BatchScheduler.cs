@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,7 @@ namespace BatchFunctions.Runner;
 /// lease lapses. Starts and cancels wake it at once; otherwise it looks every scan interval.
 /// </summary>
 public sealed class BatchScheduler(
+    BatchStorage storage,
     InstanceStore store,
     IServiceProvider services,
     TimeProvider timeProvider,
@@ -30,7 +32,7 @@ public sealed class BatchScheduler(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await store.EnsureCreatedAsync(stoppingToken);
+        var ready = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -39,6 +41,14 @@ public sealed class BatchScheduler(
                 Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 try
                 {
+                    if (!ready)
+                    {
+                        // Every container and queue the workflow writes to, so that no step meets a missing one.
+                        await storage.EnsureCreatedAsync(stoppingToken);
+                        await store.EnsureCreatedAsync(stoppingToken);
+                        ready = true;
+                    }
+
                     await ScanAsync(stoppingToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)

@@ -74,7 +74,7 @@ public sealed class InputWatcher(
             return;
         }
 
-        await storage.Input.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var ready = false;
         using var timer = new PeriodicTimer(options.Value.WatchInterval, timeProvider);
         try
         {
@@ -82,6 +82,12 @@ public sealed class InputWatcher(
             {
                 try
                 {
+                    if (!ready)
+                    {
+                        await storage.Input.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                        ready = true;
+                    }
+
                     await ScanAsync(stoppingToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)

@@ -56,16 +56,22 @@ public sealed class RequestQueueListener(
 
         try
         {
-            await Requests.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-            await Poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+            var ready = false;
             while (!stoppingToken.IsCancellationRequested)
             {
                 var received = 0;
                 try
                 {
+                    if (!ready)
+                    {
+                        await Requests.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                        await Poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                        ready = true;
+                    }
+
                     received = await ReceiveAsync(stoppingToken);
                 }
-                catch (RequestFailedException exception)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
                     RunnerLog.ListenFailed(logger, exception);
                 }

@@ -123,28 +123,24 @@ public static class RunnerApi
             return Problem(StatusCodes.Status400BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
         }
 
+        // A name may be both (Rejected is a phase and an outcome): then either matches.
         BatchPhase? phase = null;
         BatchOutcome? outcome = null;
-        if (status.Length > 0)
+        if (status.Length > 0 && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
         {
-            if (Enum.TryParse<BatchPhase>(status, ignoreCase: true, out var p) && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
-            {
-                phase = p;
-            }
-            else if (Enum.TryParse<BatchOutcome>(status, ignoreCase: true, out var o) && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
-            {
-                outcome = o;
-            }
-            else
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", $"status must be a phase ({string.Join(", ", Enum.GetNames<BatchPhase>())}) or an outcome ({string.Join(", ", Enum.GetNames<BatchOutcome>())}).");
-            }
+            phase = Enum.TryParse<BatchPhase>(status, ignoreCase: true, out var p) ? p : null;
+            outcome = Enum.TryParse<BatchOutcome>(status, ignoreCase: true, out var o) ? o : null;
+        }
+
+        if (status.Length > 0 && phase is null && outcome is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", $"status must be a phase ({string.Join(", ", Enum.GetNames<BatchPhase>())}) or an outcome ({string.Join(", ", Enum.GetNames<BatchOutcome>())}).");
         }
 
         var matching = new List<InstanceEntry>();
         await foreach (var entry in store.ListAsync(cancellationToken))
         {
-            if ((phase is null || entry.Phase == phase) && (outcome is null || entry.Outcome == outcome))
+            if (status.Length == 0 || (phase is not null && entry.Phase == phase) || (outcome is not null && entry.Outcome == outcome))
             {
                 matching.Add(entry);
             }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using BatchFunctions.MistralEmulator;
@@ -24,15 +25,13 @@ internal static class RunCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<FileInfo>("file") { Description = "The JSONL file of requests." };
-        var model = new Option<string?>("--model", "-m") { Description = "The job's model (blob metadata 'model')." };
-        var endpoint = new Option<string?>("--endpoint", "-e") { Description = "The endpoint, e.g. /v1/chat/completions." };
-        var timeout = new Option<int?>("--timeout-hours") { Description = "Mistral's job timeout, 1 to 168 hours." };
-        var metadata = new Option<string[]>("--metadata") { Description = "Job metadata as key=value (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var job = new JobSettingsOptions();
         var outputDirectory = new Option<DirectoryInfo?>("--out", "-o") { Description = "Where to download results.jsonl, errors.jsonl and summary.json." };
         var command = new Command("run", "Run a batch here: upload the file, submit it, follow it and download its results. Exit 0 when it succeeded.")
         {
-            file, model, endpoint, timeout, metadata, outputDirectory,
+            file, outputDirectory,
         };
+        job.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,32 +42,33 @@ internal static class RunCommand
                 return BatchFnApp.UsageError;
             }
 
+            var (settings, problem) = job.Read(parse, path.Name);
+            if (settings is null)
+            {
+                await error.WriteLineAsync(problem);
+                return BatchFnApp.UsageError;
+            }
+
+            // The settings travel as the input blob's metadata, as for a file dropped into the container.
             var blobMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (parse.GetValue(model) is { } m)
+            if (settings.Model is { } m)
             {
                 blobMetadata["model"] = m;
             }
 
-            if (parse.GetValue(endpoint) is { } e)
+            if (settings.Endpoint is { } e)
             {
                 blobMetadata["endpoint"] = e;
             }
 
-            if (parse.GetValue(timeout) is { } hours)
+            if (settings.TimeoutHours is { } hours)
             {
                 blobMetadata["timeout_hours"] = hours.ToString(CultureInfo.InvariantCulture);
             }
 
-            foreach (var pair in parse.GetValue(metadata) ?? [])
+            foreach (var (key, value) in settings.Metadata ?? new Dictionary<string, string>())
             {
-                var separator = pair.IndexOf('=', StringComparison.Ordinal);
-                if (separator < 1)
-                {
-                    await error.WriteLineAsync($"--metadata takes key=value, not '{pair}'.");
-                    return BatchFnApp.UsageError;
-                }
-
-                blobMetadata["metadata_" + pair[..separator]] = pair[(separator + 1)..];
+                blobMetadata["metadata_" + key] = value;
             }
 
             // Ctrl-C and SIGTERM both stop the run cleanly: the state is saved, and the same command resumes it.
@@ -89,27 +89,11 @@ internal static class RunCommand
     private static async Task<int> RunAsync(FileInfo path, Dictionary<string, string> blobMetadata, DirectoryInfo? outputDirectory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var settings = new Dictionary<string, string?>();
-        if (string.IsNullOrEmpty(environment["Storage:ConnectionString"]) && string.IsNullOrEmpty(environment["Storage:BlobServiceUri"]))
-        {
-            settings["Storage:ConnectionString"] = environment["BATCHFN_STORAGE"] is { Length: > 0 } storage ? storage : "UseDevelopmentStorage=true";
-        }
-
+        var settings = LocalServices.Defaults(environment);
         MistralEmulatorServer? emulator = null;
         try
         {
-            if (string.IsNullOrEmpty(environment["MISTRAL_API_KEY"]) && string.IsNullOrEmpty(environment["Mistral:ApiKey"]))
-            {
-                emulator = await MistralEmulatorServer.StartAsync(cancellationToken: cancellationToken);
-                settings["Mistral:BaseAddress"] = emulator.BaseAddress.ToString();
-                settings["Mistral:ApiKey"] = "emulator";
-                await output.WriteLineAsync($"Mistral: the built-in emulator at {emulator.BaseAddress} (set MISTRAL_API_KEY to use the real API)");
-            }
-            else
-            {
-                await output.WriteLineAsync("Mistral: the API (MISTRAL_API_KEY is set)");
-            }
-
+            emulator = await LocalServices.StartMistralAsync(environment, settings, output, cancellationToken);
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings).Build();
             await using var services = new ServiceCollection()
                 .AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
@@ -146,16 +130,19 @@ internal static class RunCommand
                 await output.WriteLineAsync($"Input: {blob.Uri}");
             }
 
-            var progress = new ProgressPrinter(output);
-            if (await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken) is not { } state)
+            var progress = new ProgressDisplay(output, TimeProvider.System);
+            var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken);
+            progress.Complete();
+            if (state is null)
             {
                 await error.WriteLineAsync($"This version of {path.Name} ran already as batch {BatchInstanceId.From(source)}, whose record has expired; upload it again (delete the blob first) to run it again.");
                 return BatchFnApp.Failure;
             }
 
-            await PrintSummaryAsync(storage, state, output);
             var directory = outputDirectory ?? new DirectoryInfo(Path.Combine("batchfn-results", Path.GetFileNameWithoutExtension(path.Name) + "-" + state.InstanceId[3..11]));
-            await DownloadAsync(storage, state, directory, output, cancellationToken);
+            await DownloadAsync(storage, state, directory, cancellationToken);
+            await SummaryPrinter.PrintAsync(BatchStatus.From(state, TimeProvider.System.GetUtcNow()), Path.Combine(directory.FullName, "summary.json"), output);
+            await output.WriteLineAsync($"Downloaded to {directory.FullName}");
             return state.Outcome == BatchOutcome.Succeeded ? BatchFnApp.Success : BatchFnApp.Failure;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -180,73 +167,16 @@ internal static class RunCommand
     private static bool MetadataMatches(IDictionary<string, string> stored, Dictionary<string, string> wanted) =>
         stored.Count == wanted.Count && wanted.All(pair => stored.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
-    private static async Task PrintSummaryAsync(BatchStorage storage, BatchState state, TextWriter output)
-    {
-        await output.WriteLineAsync();
-        await output.WriteLineAsync($"Batch {state.InstanceId}: {state.Outcome}");
-        if (state.Failure is { } failure)
-        {
-            await output.WriteLineAsync($"  {failure}");
-        }
-
-        if (state.Outputs?.Summary is not null)
-        {
-            var summary = await storage.Output.GetBlobClient(BlobLayout.Summary(state.Source.Name, state.InstanceId)).DownloadContentAsync();
-            using var document = JsonDocument.Parse(summary.Value.Content);
-            if (document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            {
-                await output.WriteLineAsync(string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"  requests {usage.GetProperty("requests").GetInt64()}: succeeded {usage.GetProperty("succeeded").GetInt64()}, failed {usage.GetProperty("failed").GetInt64()}, missing {usage.GetProperty("missing").GetInt64()}; tokens {usage.GetProperty("total_tokens").GetInt64()}"));
-            }
-        }
-
-        foreach (var (label, uri) in new[] { ("results", state.Outputs?.Results), ("errors", state.Outputs?.Errors), ("summary", state.Outputs?.Summary), ("rejection", state.Outputs?.Rejection) })
-        {
-            if (uri is not null)
-            {
-                await output.WriteLineAsync($"  {label,-9} {uri}");
-            }
-        }
-    }
-
-    private static async Task DownloadAsync(BatchStorage storage, BatchState state, DirectoryInfo directory, TextWriter output, CancellationToken cancellationToken)
+    private static async Task DownloadAsync(BatchStorage storage, BatchState state, DirectoryInfo directory, CancellationToken cancellationToken)
     {
         directory.Create();
-        var files = new[]
+        foreach (var kind in Enum.GetValues<BatchFileKind>())
         {
-            (storage.Output, BlobLayout.Results(state.Source.Name, state.InstanceId), "results.jsonl"),
-            (storage.Errors, BlobLayout.Errors(state.Source.Name, state.InstanceId), "errors.jsonl"),
-            (storage.Output, BlobLayout.Summary(state.Source.Name, state.InstanceId), "summary.json"),
-            (storage.Errors, BlobLayout.Rejection(state.Source.Name, state.InstanceId), "rejection.json"),
-        };
-        foreach (var (container, name, local) in files)
-        {
-            var blob = container.GetBlobClient(name);
+            var blob = storage.FileOf(state.Source.Name, state.InstanceId, kind);
             if (await blob.ExistsAsync(cancellationToken))
             {
-                await blob.DownloadToAsync(Path.Combine(directory.FullName, local), cancellationToken);
+                await blob.DownloadToAsync(Path.Combine(directory.FullName, ResultsDownloader.FileName(kind)), cancellationToken);
             }
-        }
-
-        await output.WriteLineAsync($"Downloaded to {directory.FullName}");
-    }
-
-    /// <summary>Prints a line whenever the phase or the count of completed requests changes.</summary>
-    private sealed class ProgressPrinter(TextWriter output) : IProgress<BatchStatus>
-    {
-        private (BatchPhase, long) _last = (BatchPhase.Completed, -1);
-
-        public void Report(BatchStatus value)
-        {
-            if ((value.Phase, value.Completed) == _last)
-            {
-                return;
-            }
-
-            _last = (value.Phase, value.Completed);
-            var eta = value.EstimatedCompletion is { } at ? string.Create(CultureInfo.InvariantCulture, $", done about {at:HH:mm:ss} UTC") : string.Empty;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {value.Phase,-11} {value.Completed}/{value.Requests} requests ({value.PercentDone:F0}%){eta}"));
         }
     }
 }

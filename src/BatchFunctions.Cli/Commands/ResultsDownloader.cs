@@ -1,0 +1,44 @@
+using BatchFunctions.Core.Api;
+
+namespace BatchFunctions.Cli.Commands;
+
+/// <summary>Downloads a batch's files through the host's API into a folder.</summary>
+internal static class ResultsDownloader
+{
+    public static string FileName(BatchFileKind kind) => kind switch
+    {
+        BatchFileKind.Results => "results.jsonl",
+        BatchFileKind.Errors => "errors.jsonl",
+        BatchFileKind.Summary => "summary.json",
+        _ => "rejection.json",
+    };
+
+    /// <summary>Downloads every file the batch has; returns the paths written.</summary>
+    public static async Task<IReadOnlyList<string>> DownloadAsync(BatchApiClient client, string id, DirectoryInfo directory, CancellationToken cancellationToken)
+    {
+        directory.Create();
+        var written = new List<string>();
+        foreach (var kind in Enum.GetValues<BatchFileKind>())
+        {
+            var path = Path.Combine(directory.FullName, FileName(kind));
+            var partial = path + ".partial";
+            bool found;
+            await using (var file = File.Create(partial))
+            {
+                found = await client.DownloadAsync(id, kind, file, cancellationToken);
+            }
+
+            if (found)
+            {
+                File.Move(partial, path, overwrite: true);
+                written.Add(path);
+            }
+            else
+            {
+                File.Delete(partial);
+            }
+        }
+
+        return written;
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using BatchFunctions.MistralEmulator;
+using BatchFunctions.Runner;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BatchFunctions.Cli.Commands;
+
+/// <summary>
+/// <c>batchfn serve</c>: the self-hosted runner in the foreground (HTTP API, input watcher, queue listener,
+/// scheduler) on Azure Storage (Azurite by default) until Ctrl-C or SIGTERM; unfinished batches resume on
+/// the next start, here or on another runner of the same storage.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Where the HTTP API listens (default: Runner__Urls, else {new RunnerOptions().Urls}); beyond loopback it needs Runner__ApiKey." };
+        var noWatch = new Option<bool>("--no-watch") { Description = "Do not watch the input container (start batches by HTTP, queue or events only)." };
+        var noQueue = new Option<bool>("--no-queue") { Description = "Do not listen to the requests queue." };
+        var command = new Command("serve", "Run the BatchFunctions runner here: HTTP API, input watcher, queue listener and scheduler (Ctrl-C stops it; batches resume on the next start).")
+        {
+            urls, noWatch, noQueue,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+            var settings = LocalServices.Defaults(environment);
+            if (parse.GetValue(urls) is { } given)
+            {
+                settings["Runner:Urls"] = given;
+            }
+
+            if (parse.GetValue(noWatch))
+            {
+                settings["Runner:WatchInput"] = "false";
+            }
+
+            if (parse.GetValue(noQueue))
+            {
+                settings["Runner:ListenToQueue"] = "false";
+            }
+
+            settings["Logging:LogLevel:Default"] = environment["Logging:LogLevel:Default"] ?? "Information";
+            settings["Logging:LogLevel:Microsoft.AspNetCore"] = environment["Logging:LogLevel:Microsoft.AspNetCore"] ?? "Warning";
+            settings["Logging:LogLevel:Microsoft.Hosting"] = environment["Logging:LogLevel:Microsoft.Hosting"] ?? "Warning";
+            settings["Logging:LogLevel:Polly"] = environment["Logging:LogLevel:Polly"] ?? "Warning";
+            MistralEmulatorServer? emulator = null;
+            try
+            {
+                emulator = await LocalServices.StartMistralAsync(environment, settings, output, cancellationToken);
+                if (emulator is not null)
+                {
+                    await output.WriteLineAsync("  (its jobs live as long as this process: batches interrupted by a restart fail their polls and end Failed)");
+                }
+
+                var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings).Build();
+                var app = RunnerHost.Build(configuration);
+                try
+                {
+                    await app.StartAsync(cancellationToken);
+                }
+                catch (OptionsValidationException exception)
+                {
+                    foreach (var failure in exception.Failures)
+                    {
+                        await error.WriteLineAsync(failure);
+                    }
+
+                    return BatchFnApp.UsageError;
+                }
+
+                var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                var options = app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value;
+                await output.WriteLineAsync($"Runner {app.Services.GetRequiredService<RunnerIdentity>().Id} listening on {string.Join(", ", addresses)}");
+                await output.WriteLineAsync($"  input container '{configuration["Storage:InputContainer"] ?? "batch-input"}' {(options.WatchInput ? "watched" : "not watched")}, queue '{options.RequestsQueue}' {(options.ListenToQueue ? "listened to" : "not listened to")}; Ctrl-C stops.");
+                try
+                {
+                    await app.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    await app.StopAsync(CancellationToken.None);
+                }
+
+                await app.DisposeAsync();
+                return BatchFnApp.Success;
+            }
+            catch (Azure.RequestFailedException exception) when (exception.Status == 0 || exception.InnerException is HttpRequestException)
+            {
+                await error.WriteLineAsync("Cannot reach Azure Storage: start Azurite (./demo.sh does) or set Storage__ConnectionString / BATCHFN_STORAGE.");
+                return BatchFnApp.Failure;
+            }
+            finally
+            {
+                if (emulator is not null)
+                {
+                    await emulator.DisposeAsync();
+                }
+            }
+        });
+        return command;
+    }
+}

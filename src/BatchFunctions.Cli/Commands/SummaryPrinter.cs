@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text.Json;
+using BatchFunctions.Core.Workflow;
+
+namespace BatchFunctions.Cli.Commands;
+
+/// <summary>Prints how a batch ended: outcome, counts, tokens (from its summary.json when at hand) and where its files are.</summary>
+internal static class SummaryPrinter
+{
+    public static async Task PrintAsync(BatchStatus status, string? summaryPath, TextWriter output)
+    {
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"Batch {status.Id}: {status.Outcome?.ToString() ?? status.Phase.ToString()}");
+        if (status.Failure is { } failure)
+        {
+            await output.WriteLineAsync($"  {failure}");
+        }
+
+        if (summaryPath is not null && File.Exists(summaryPath))
+        {
+            await using var summary = File.OpenRead(summaryPath);
+            using var document = await JsonDocument.ParseAsync(summary);
+            if (document.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                await output.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  requests {usage.GetProperty("requests").GetInt64()}: succeeded {usage.GetProperty("succeeded").GetInt64()}, failed {usage.GetProperty("failed").GetInt64()}, missing {usage.GetProperty("missing").GetInt64()}; tokens {usage.GetProperty("total_tokens").GetInt64()}"));
+            }
+        }
+        else
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  requests {status.Requests}: succeeded {status.Succeeded}, failed {status.Failed}"));
+        }
+
+        foreach (var (label, uri) in new[] { ("results", status.Outputs?.Results), ("errors", status.Outputs?.Errors), ("summary", status.Outputs?.Summary), ("rejection", status.Outputs?.Rejection) })
+        {
+            if (uri is not null)
+            {
+                await output.WriteLineAsync($"  {label,-9} {uri}");
+            }
+        }
+    }
+}
