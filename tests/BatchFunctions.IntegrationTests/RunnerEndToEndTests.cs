@@ -112,7 +112,7 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
     {
         await using var host = await RunnerTestHost.StartAsync(azurite);
 
-        var (exitCode, output) = await RunnerProcess.RunToExitAsync(host.Settings, "--urls", "http://0.0.0.0:0");
+        var (exitCode, output) = await RunnerProcess.RunToExitAsync(host.Settings, "serve", "--urls", "http://0.0.0.0:0");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Runner:ApiKey", output, StringComparison.Ordinal);

@@ -35,7 +35,7 @@ public sealed partial class RunnerProcess : IAsyncDisposable
     /// <summary>Starts a runner and waits until it listens.</summary>
     public static async Task<RunnerProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, params string[] arguments)
     {
-        var (process, output) = Launch(settings, ["--urls", "http://127.0.0.1:0", .. arguments]);
+        var (process, output) = Launch(settings, ["serve", "--urls", "http://127.0.0.1:0", .. arguments]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         try
         {
@@ -60,7 +60,7 @@ public sealed partial class RunnerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <c>batchfn serve</c> expecting it to refuse to start; returns its exit code and output.</summary>
+    /// <summary>Runs a <c>batchfn</c> command to its end; returns its exit code and output (stdout, then stderr).</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(IReadOnlyDictionary<string, string?> settings, params string[] arguments)
     {
         var (process, _) = Launch(settings, arguments);
@@ -101,7 +101,6 @@ public sealed partial class RunnerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(BatchFnPath());
-        start.ArgumentList.Add("serve");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -1,0 +1,57 @@
+using System.Text.RegularExpressions;
+
+namespace BatchFunctions.IntegrationTests;
+
+/// <summary>The <c>batchfn</c> commands that talk to a host, run as processes against a runner process.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Commands_SubmitWaitStatusListResultsCancel_WorkAgainstARunner()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var work = Directory.CreateTempSubdirectory("batchfn-cli-");
+        var input = Path.Combine(work.FullName, "questions.jsonl");
+        await File.WriteAllTextAsync(input, RunnerTestHost.Lines(7));
+        var url = runner.Address.ToString();
+        var none = new Dictionary<string, string?>();
+
+        try
+        {
+            var submit = await RunnerProcess.RunToExitAsync(none, "submit", input, "--wait", "--url", url, "-o", Path.Combine(work.FullName, "out"), "--metadata", "team=cli", "--poll-seconds", "0.2");
+            var id = SubmittedId().Match(submit.Output).Groups["id"].Value;
+            var status = await RunnerProcess.RunToExitAsync(none, "status", id, "--url", url);
+            var list = await RunnerProcess.RunToExitAsync(none, "list", "--status", "succeeded", "--url", url);
+            var results = await RunnerProcess.RunToExitAsync(none, "results", id, "-o", Path.Combine(work.FullName, "again"), "--url", url);
+            var cancel = await RunnerProcess.RunToExitAsync(none, "cancel", id, "--url", url);
+            var unknown = await RunnerProcess.RunToExitAsync(none, "status", "bf-" + new string('0', 32), "--url", url);
+            var unreachable = await RunnerProcess.RunToExitAsync(none, "list", "--url", "http://127.0.0.1:9");
+
+            Assert.True(submit.ExitCode == 0, submit.Output);
+            Assert.Contains("Succeeded", submit.Output, StringComparison.Ordinal);
+            Assert.Equal(7, File.ReadAllLines(Path.Combine(work.FullName, "out", "results.jsonl")).Length);
+            Assert.True(File.Exists(Path.Combine(work.FullName, "out", "summary.json")));
+            Assert.Equal(0, status.ExitCode);
+            Assert.Contains("Completed (Succeeded)", status.Output, StringComparison.Ordinal);
+            Assert.Equal(0, list.ExitCode);
+            Assert.Contains(id, list.Output, StringComparison.Ordinal);
+            Assert.Equal(0, results.ExitCode);
+            Assert.Equal(File.ReadAllText(Path.Combine(work.FullName, "out", "results.jsonl")), File.ReadAllText(Path.Combine(work.FullName, "again", "results.jsonl")));
+            Assert.Equal(1, cancel.ExitCode);
+            Assert.Contains("already ended Succeeded", cancel.Output, StringComparison.Ordinal);
+            Assert.Equal(1, unknown.ExitCode);
+            Assert.Contains("No batch", unknown.Output, StringComparison.Ordinal);
+            Assert.Equal(1, unreachable.ExitCode);
+            Assert.Contains("Cannot reach", unreachable.Output, StringComparison.Ordinal);
+            Assert.Equal("cli", Assert.Single(await host.JobsOfAsync(id)).Metadata!["team"]);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"Batch (?<id>bf-[0-9a-f]{32}) started")]
+    private static partial Regex SubmittedId();
+}
