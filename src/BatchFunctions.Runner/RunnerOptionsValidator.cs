@@ -40,7 +40,9 @@ internal sealed class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
 
         foreach (var url in urls)
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            // Kestrel's wildcards (http://*:port, http://+:port) mean every interface.
+            var address = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
                 failures.Add($"Runner:Urls has '{url}', which is not an http(s) address.");
             }
