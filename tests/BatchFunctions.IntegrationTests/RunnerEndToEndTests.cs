@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs.Specialized;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Workflow;
 
@@ -32,6 +35,11 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(Enumerable.Range(1, 10).Select(i => $"r{i}"), results.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
         var listed = await runner.Client.ListAsync();
         Assert.Equal([completion.Id], listed.Batches.Select(b => b.Id));
+
+        // Ids and counts in the logs; never the storage key, never a prompt or a completion.
+        Assert.Contains(completion.Id, host.RunnerOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Eby8vdM02x", host.RunnerOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("question 1", host.RunnerOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -391,5 +399,40 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
 
         Assert.Equal(HttpStatusCode.Conflict, again.Status);
         Assert.Single(await host.JobsOfAsync(started.Id));
+    }
+
+    [Fact]
+    public async Task CompletionWebhook_FailingOnceThenAccepting_GetsTheMessageOnARetryAndItsSecretIsNeverLogged()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var attempts = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var webhook = builder.Build();
+        webhook.MapPost("/hook", async (HttpRequest request) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                return Results.StatusCode(503);
+            }
+
+            using var reader = new StreamReader(request.Body);
+            received.Enqueue(await reader.ReadToEndAsync());
+            return Results.Ok();
+        });
+        await webhook.StartAsync();
+        var address = webhook.Urls.First();
+        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Notifications:WebhookUrl"] = address + "/hook?sig=webhook-secret-123" });
+        await host.StartRunnerAsync(null, "--no-queue");
+
+        var source = await host.DropAsync("notify.jsonl", RunnerTestHost.Lines(3));
+        await host.EventuallyAsync(() => Task.FromResult(!received.IsEmpty), "the webhook to receive the completion");
+        var message = JsonDocument.Parse(Assert.Single(received)).RootElement;
+
+        Assert.Equal(BatchInstanceId.From(source), message.GetProperty("id").GetString());
+        Assert.Equal("Succeeded", message.GetProperty("status").GetString());
+        Assert.Equal(3, message.GetProperty("succeeded").GetInt32());
+        Assert.Equal(2, attempts);
+        Assert.DoesNotContain("webhook-secret-123", host.RunnerOutput, StringComparison.Ordinal);
     }
 }
