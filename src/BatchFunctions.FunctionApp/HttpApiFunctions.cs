@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using BatchFunctions.Core;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -12,14 +15,14 @@ using Microsoft.DurableTask.Client;
 namespace BatchFunctions.FunctionApp;
 
 /// <summary>
-/// The HTTP API, with the runner's routes and contracts: start, get, list, cancel. Errors are RFC 9457
+/// The HTTP API, with the runner's routes and contracts: start, get, list, cancel, files. Errors are RFC 9457
 /// problem details. Function keys protect every route.
 /// </summary>
-public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submitter, MistralClient mistral)
+public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submitter, MistralClient mistral, BatchStorage storage)
 {
     private const int MaxPageSize = 100;
 
-    /// <summary><c>POST /api/batches</c>: 202 (200 when it already existed) with our URLs and Durable's management payload.</summary>
+    /// <summary><c>POST /api/batches</c> (JSON start request, or a JSONL body): 202 (200 when it already existed) with the status and cancel URLs.</summary>
     [Function(nameof(StartBatch))]
     public async Task<IActionResult> StartBatch(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches")] HttpRequest request,
@@ -27,33 +30,37 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        StartBatchRequest? body;
-        try
+        BatchSource? source;
+        IReadOnlyList<string> errors;
+        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType is "application/x-ndjson" or "application/jsonl" or "application/x-jsonlines")
         {
-            body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
+            // A JSONL body is streamed into the input container; the host's request size limit applies.
+            (source, errors) = await submitter.UploadAsync(request.Body, SettingsFromQuery(request.Query), cancellationToken);
         }
-        catch (JsonException)
+        else
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", "The body must be a JSON start request: {\"blob\": {...}} or {\"requests\": [...]}.");
+            StartBatchRequest? body;
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
+            }
+            catch (JsonException)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", "The body must be a JSON start request ({\"blob\": {...}} or {\"requests\": [...]}), or JSONL with Content-Type application/x-ndjson.");
+            }
+
+            (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), cancellationToken);
         }
 
-        var (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), cancellationToken);
         if (source is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors));
+            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors), errors);
         }
 
         var (instanceId, started) = await starter.StartAsync(client, source, cancellationToken);
         var self = $"{request.Scheme}://{request.Host}/api/batches/{instanceId}";
-        var payload = new Dictionary<string, object?>
-        {
-            ["id"] = instanceId,
-            ["started"] = started,
-            ["status_url"] = self,
-            ["cancel_url"] = self + "/cancel",
-            ["durable"] = client.CreateHttpManagementPayload(instanceId),
-        };
-        return new ObjectResult(payload) { StatusCode = started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK };
+        request.HttpContext.Response.Headers.Location = self;
+        return Json(new StartBatchResponse(instanceId, started, self, self + "/cancel", null), BatchJsonContext.Default.StartBatchResponse, started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/batches/{id}</c>: the shared status record.</summary>
@@ -65,10 +72,10 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         CancellationToken cancellationToken)
     {
         var status = await ReadStatusAsync(client, id, cancellationToken);
-        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : new OkObjectResult(status);
+        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : Json(status, BatchJsonContext.Default.BatchStatus, StatusCodes.Status200OK);
     }
 
-    /// <summary><c>GET /api/batches?status=Polling&amp;page=0&amp;page_size=50</c>.</summary>
+    /// <summary><c>GET /api/batches?status=Polling&amp;page=0&amp;page_size=50</c>: a <see cref="BatchList"/> page.</summary>
     [Function(nameof(ListBatches))]
     public async Task<IActionResult> ListBatches(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches")] HttpRequest request,
@@ -98,14 +105,16 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
                 continue;
             }
 
-            statuses.Add(status);
             if (statuses.Count == pageSize)
             {
-                break;
+                // One more exists: there is a next page.
+                return Json(new BatchList(statuses, page, pageSize, page + 1), BatchJsonContext.Default.BatchList, StatusCodes.Status200OK);
             }
+
+            statuses.Add(status);
         }
 
-        return new OkObjectResult(statuses);
+        return Json(new BatchList(statuses, page, pageSize, null), BatchJsonContext.Default.BatchList, StatusCodes.Status200OK);
     }
 
     /// <summary><c>POST /api/batches/{id}/cancel</c>: raises the cancel event and asks Mistral to cancel at once.</summary>
@@ -143,7 +152,37 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
             }
         }
 
-        return new ObjectResult(status with { CancelRequested = true }) { StatusCode = StatusCodes.Status202Accepted };
+        return Json(status with { CancelRequested = true }, BatchJsonContext.Default.BatchStatus, StatusCodes.Status202Accepted);
+    }
+
+    /// <summary><c>GET /api/batches/{id}/files/{kind}</c>: streams results, errors, summary or rejection.</summary>
+    [Function(nameof(GetBatchFile))]
+    public async Task<IActionResult> GetBatchFile(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{id}/files/{kind}")] HttpRequest request,
+        string id,
+        string kind,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        if (!Enum.TryParse<BatchFileKind>(kind, ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown file", "Files are results, errors, summary and rejection.");
+        }
+
+        if (await ReadStatusAsync(client, id, cancellationToken) is not { } status)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.");
+        }
+
+        try
+        {
+            var download = await storage.FileOf(status.InputName, id, fileKind).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            return new FileStreamResult(download.Value.Content, fileKind is BatchFileKind.Results or BatchFileKind.Errors ? "application/x-ndjson" : "application/json");
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 404)
+        {
+            return Problem(StatusCodes.Status404NotFound, "No such file", $"Batch '{id}' has no {kind.ToLowerInvariant()} file.");
+        }
     }
 
     private static async Task<BatchStatus?> ReadStatusAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
@@ -159,10 +198,29 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
             : instance.ReadCustomStatusAs<BatchStatus>();
     }
 
-    private static ObjectResult Problem(int status, string title, string detail) =>
-        new(new ProblemDetails { Type = "about:blank", Title = title, Status = status, Detail = detail })
+    // Serialised with Core's context, not MVC's options, so that both hosts answer the same snake_case JSON.
+    private static ContentResult Json<T>(T value, JsonTypeInfo<T> type, int status) =>
+        new() { Content = JsonSerializer.Serialize(value, type), ContentType = "application/json", StatusCode = status };
+
+    private static ContentResult Problem(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
+        new() { Content = JsonSerializer.Serialize(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem), ContentType = "application/problem+json", StatusCode = status };
+
+    private static StartBatchRequest SettingsFromQuery(IQueryCollection query)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in query["metadata"])
         {
-            StatusCode = status,
-            ContentTypes = { "application/problem+json" },
-        };
+            if (pair?.IndexOf('=', StringComparison.Ordinal) is > 0 and var separator)
+            {
+                metadata[pair[..separator]] = pair[(separator + 1)..];
+            }
+        }
+
+        return new StartBatchRequest(
+            Name: query["name"].ToString() is { Length: > 0 } name ? name : null,
+            Model: query["model"].ToString() is { Length: > 0 } model ? model : null,
+            Endpoint: query["endpoint"].ToString() is { Length: > 0 } endpoint ? endpoint : null,
+            TimeoutHours: int.TryParse(query["timeout_hours"].ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var hours) ? hours : null,
+            Metadata: metadata.Count == 0 ? null : metadata);
+    }
 }
