@@ -17,7 +17,10 @@ internal sealed class ProgressDisplay(TextWriter output, TimeProvider timeProvid
     {
         ArgumentNullException.ThrowIfNull(value);
         var eta = value.EstimatedCompletion is { } at && at > timeProvider.GetUtcNow() ? ", about " + Span(at - timeProvider.GetUtcNow()) + " left" : string.Empty;
-        var text = string.Create(CultureInfo.InvariantCulture, $"  {value.Phase,-11} {value.Completed}/{value.Requests} requests ({value.PercentDone:F0}%){eta}");
+        // Until validation has counted the requests there is nothing to count.
+        var text = value.Requests == 0 && value.Phase != BatchPhase.Completed
+            ? $"  {value.Phase}"
+            : string.Create(CultureInfo.InvariantCulture, $"  {value.Phase,-11} {value.Completed}/{value.Requests} requests ({value.PercentDone:F0}%){eta}");
         if (_live)
         {
             output.Write("\r" + text.PadRight(_width));
