@@ -62,6 +62,44 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryAcquireLease_HeldByAnotherOwner_GivesNothingUntilReleased()
+    {
+        var store = _services.GetRequiredService<InstanceStore>();
+        await store.EnsureCreatedAsync();
+        var id = BatchInstanceId.From(new BatchSource("a", "c", "leased.jsonl", "e"));
+
+        var first = await store.TryAcquireLeaseAsync(id, "runner-1");
+        var second = await store.TryAcquireLeaseAsync(id, "runner-2");
+        var again = await store.TryAcquireLeaseAsync(id, "runner-1");
+        await again!.DisposeAsync();
+        var afterRelease = await store.TryAcquireLeaseAsync(id, "runner-2");
+
+        Assert.NotNull(first);
+        Assert.Null(second);
+        Assert.NotNull(afterRelease);
+        await first!.DisposeAsync();
+        await afterRelease!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RequestCancelAsync_WaitingBatch_RecordsTheRequestAndMakesItDueNow()
+    {
+        var store = _services.GetRequiredService<InstanceStore>();
+        await store.EnsureCreatedAsync();
+        var source = new BatchSource("a", "c", "cancel.jsonl", "e");
+        var created = await store.CreateOrLoadAsync(BatchState.Start(BatchInstanceId.From(source), source, DateTimeOffset.UnixEpoch));
+        await store.SaveAsync(created.State! with { Phase = BatchPhase.Polling }, created.Version, DateTimeOffset.MaxValue);
+
+        var cancelled = await store.RequestCancelAsync(created.State!.InstanceId);
+        var entry = await store.ListAsync().SingleAsync(e => e.Id == created.State.InstanceId);
+
+        Assert.True(cancelled!.CancelRequested);
+        Assert.Equal(BatchPhase.Polling, cancelled.Phase);
+        Assert.True(entry.IsDue(DateTimeOffset.UtcNow));
+        Assert.Null(await store.RequestCancelAsync(BatchInstanceId.From(new BatchSource("a", "c", "none.jsonl", "e"))));
+    }
+
+    [Fact]
     public async Task RunAsync_InterruptedWhilePolling_ResumesFromTheSavedStateWithOneJobPerPart()
     {
         var lines = string.Concat(Enumerable.Range(1, 12).Select(i => $"{{\"custom_id\":\"r{i}\",\"body\":{{\"messages\":[{{\"role\":\"user\",\"content\":\"q {i}\"}}]}}}}\n"));

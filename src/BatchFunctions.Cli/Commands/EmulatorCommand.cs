@@ -16,17 +16,7 @@ internal static class EmulatorCommand
             var app = MistralEmulatorApp.Build(["--urls", parse.GetValue(urls)!]);
             await app.StartAsync(cancellationToken);
             await output.WriteLineAsync($"Mistral emulator listening on {parse.GetValue(urls)} (any bearer token; admin routes under /_emulator). Ctrl-C stops it.");
-            try
-            {
-                // Ends on Ctrl-C or SIGTERM, whichever of the host and the command line sees it first.
-                await app.WaitForShutdownAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                await app.StopAsync(CancellationToken.None);
-            }
-
-            await app.DisposeAsync();
+            await Foreground.RunUntilStoppedAsync(app, cancellationToken);
             return BatchFnApp.Success;
         });
         return command;

@@ -79,22 +79,9 @@ internal static class ServeCommand
                 var options = app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value;
                 await output.WriteLineAsync($"Runner {app.Services.GetRequiredService<RunnerIdentity>().Id} listening on {string.Join(", ", addresses)}");
                 await output.WriteLineAsync($"  input container '{configuration["Storage:InputContainer"] ?? "batch-input"}' {(options.WatchInput ? "watched" : "not watched")}, queue '{options.RequestsQueue}' {(options.ListenToQueue ? "listened to" : "not listened to")}; Ctrl-C stops.");
-                try
-                {
-                    await app.WaitForShutdownAsync(cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    await app.StopAsync(CancellationToken.None);
-                }
-
-                await app.DisposeAsync();
+                // Storage that cannot be reached is logged and retried by the runner's services, not fatal.
+                await Foreground.RunUntilStoppedAsync(app, cancellationToken);
                 return BatchFnApp.Success;
-            }
-            catch (Azure.RequestFailedException exception) when (exception.Status == 0 || exception.InnerException is HttpRequestException)
-            {
-                await error.WriteLineAsync("Cannot reach Azure Storage: start Azurite (./demo.sh does) or set Storage__ConnectionString / BATCHFN_STORAGE.");
-                return BatchFnApp.Failure;
             }
             finally
             {
