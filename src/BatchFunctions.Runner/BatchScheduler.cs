@@ -25,14 +25,30 @@ public sealed class BatchScheduler(
     private readonly ConcurrentDictionary<string, Task> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset NotBefore)> _failing = new(StringComparer.Ordinal);
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _ready;
 
     /// <summary>Makes the scheduler look for due batches now instead of at the next interval.</summary>
     public void Wake() => Volatile.Read(ref _wake).TrySetResult();
 
+    /// <summary>Creates the containers and queues before the host starts listening, so that no first request meets a missing one.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureStorageAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Unreachable for now: the scan loop tries again.
+            RunnerLog.ScanFailed(logger, exception);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var ready = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -41,14 +57,7 @@ public sealed class BatchScheduler(
                 Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 try
                 {
-                    if (!ready)
-                    {
-                        // Every container and queue the workflow writes to, so that no step meets a missing one.
-                        await storage.EnsureCreatedAsync(stoppingToken);
-                        await store.EnsureCreatedAsync(stoppingToken);
-                        ready = true;
-                    }
-
+                    await EnsureStorageAsync(stoppingToken);
                     await ScanAsync(stoppingToken);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
@@ -68,6 +77,17 @@ public sealed class BatchScheduler(
         {
             // Let the steps under way end (they stop at their next await); their state is saved as of their last step.
             await Task.WhenAll(_running.Values).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task EnsureStorageAsync(CancellationToken cancellationToken)
+    {
+        if (!_ready)
+        {
+            // Every container and queue the workflow writes to, so that no step meets a missing one.
+            await storage.EnsureCreatedAsync(cancellationToken);
+            await store.EnsureCreatedAsync(cancellationToken);
+            _ready = true;
         }
     }
 

@@ -133,12 +133,26 @@ public sealed class InstanceStore(BatchStorage storage, IOptions<RunnerOptions> 
         }
     }
 
-    /// <summary>Every batch in the store, from blob metadata (one listing call per 5,000 batches).</summary>
+    /// <summary>Every batch in the store, from blob metadata (one listing call per 5,000 batches); none before the store exists.</summary>
     public async IAsyncEnumerable<InstanceEntry> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = RecordPrefix }, cancellationToken))
+        await using var items = Container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = RecordPrefix }, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
-            if (EntryOf(item) is { } entry)
+            try
+            {
+                if (!await items.MoveNextAsync())
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                // The container is created by the scheduler's first look; until then there is nothing to list.
+                yield break;
+            }
+
+            if (EntryOf(items.Current) is { } entry)
             {
                 yield return entry;
             }

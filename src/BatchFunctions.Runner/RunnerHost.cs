@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,6 +25,11 @@ public static class RunnerHost
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A bug or an unreachable store: a problem document without the exception, which is logged instead.
+            ExceptionHandler = context => RunnerApi.Problem(StatusCodes.Status500InternalServerError, "Internal error", "The runner failed to answer; its log has the details.").ExecuteAsync(context),
+        });
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapBatchFunctionsApi();
         return app;
