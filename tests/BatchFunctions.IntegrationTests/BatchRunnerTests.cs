@@ -132,6 +132,54 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(done.Parts.Select(p => p.JobId).Order(), jobs.Select(j => j.Id).Order());
     }
 
+    [Fact]
+    public async Task StepAsync_CancelRecordedWhileItsStepRuns_FoldsTheCancelIntoItsSaveAndActsOnIt()
+    {
+        var lines = string.Concat(Enumerable.Range(1, 4).Select(i => $"{{\"custom_id\":\"c{i}\",\"body\":{{\"messages\":[{{\"role\":\"user\",\"content\":\"q {i}\"}}]}}}}\n"));
+        // A job that outlasts the test, so that the cancel has a job to act on.
+        using (var admin = new HttpClient { BaseAddress = _emulator.BaseAddress })
+        {
+            (await admin.PutAsync(new Uri("_emulator/settings", UriKind.Relative), new StringContent("""{"requests_per_second":0.01}""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+
+        var uploaded = await Storage.Input.GetBlobClient("merge.jsonl").UploadAsync(BinaryData.FromString(lines), new BlobUploadOptions());
+        var source = new BatchSource(Storage.AccountName, Storage.Options.InputContainer, "merge.jsonl", uploaded.Value.ETag.ToString());
+        var id = BatchInstanceId.From(source);
+        var store = _services.GetRequiredService<InstanceStore>();
+        var runner = _services.GetRequiredService<BatchRunner>();
+        using var interrupt = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(source, new Progress(s =>
+        {
+            if (s.Phase == BatchPhase.Polling)
+            {
+                interrupt.Cancel();
+            }
+        }), interrupt.Token));
+
+        // The next step (a poll) reports before it runs: the cancel is written then, so the step's save conflicts.
+        var cancelWritten = false;
+        var onStep = new Progress(_ =>
+        {
+            if (!cancelWritten)
+            {
+                cancelWritten = true;
+                store.RequestCancelAsync(id).GetAwaiter().GetResult();
+            }
+        });
+        StepResult step;
+        do
+        {
+            step = await runner.StepAsync(id, onStep);
+        }
+        while (!cancelWritten);
+        var saved = (await store.LoadAsync(id))!.Value.State;
+
+        Assert.True(step.State!.CancelRequested);
+        Assert.True(step.State.CancelSent);
+        Assert.True(saved.CancelRequested);
+        Assert.True(saved.CancelSent);
+    }
+
     /// <summary>Reports synchronously, so the test acts at the exact step it watches for.</summary>
     private sealed class Progress(Action<BatchStatus> report) : IProgress<BatchStatus>
     {
