@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using BatchFunctions.Core;
@@ -32,10 +31,15 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         ArgumentNullException.ThrowIfNull(request);
         BatchSource? source;
         IReadOnlyList<string> errors;
-        if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType is "application/x-ndjson" or "application/jsonl" or "application/x-jsonlines")
+        if (UploadQuery.IsJsonl(request.ContentType))
         {
             // A JSONL body is streamed into the input container; the host's request size limit applies.
-            (source, errors) = await submitter.UploadAsync(request.Body, SettingsFromQuery(request.Query), cancellationToken);
+            if (UploadQuery.Parse(name => request.Query[name]) is not { } settings)
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid start request", "timeout_hours must be a whole number and each metadata a key=value pair.");
+            }
+
+            (source, errors) = await submitter.UploadAsync(request.Body, settings, cancellationToken);
         }
         else
         {
@@ -204,23 +208,4 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
 
     private static ContentResult Problem(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
         new() { Content = JsonSerializer.Serialize(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem), ContentType = "application/problem+json", StatusCode = status };
-
-    private static StartBatchRequest SettingsFromQuery(IQueryCollection query)
-    {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in query["metadata"])
-        {
-            if (pair?.IndexOf('=', StringComparison.Ordinal) is > 0 and var separator)
-            {
-                metadata[pair[..separator]] = pair[(separator + 1)..];
-            }
-        }
-
-        return new StartBatchRequest(
-            Name: query["name"].ToString() is { Length: > 0 } name ? name : null,
-            Model: query["model"].ToString() is { Length: > 0 } model ? model : null,
-            Endpoint: query["endpoint"].ToString() is { Length: > 0 } endpoint ? endpoint : null,
-            TimeoutHours: int.TryParse(query["timeout_hours"].ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var hours) ? hours : null,
-            Metadata: metadata.Count == 0 ? null : metadata);
-    }
 }

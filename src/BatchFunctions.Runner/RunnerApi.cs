@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using BatchFunctions.Core;
 using BatchFunctions.Core.Api;
@@ -47,7 +46,7 @@ public static class RunnerApi
     {
         var request = context.Request;
         var settings = options.Value;
-        var upload = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType is "application/x-ndjson" or "application/jsonl" or "application/x-jsonlines";
+        var upload = UploadQuery.IsJsonl(request.ContentType);
         var limit = upload ? settings.MaxUploadBytes : settings.MaxInlineBytes;
         if (request.ContentLength > limit)
         {
@@ -65,7 +64,7 @@ public static class RunnerApi
         {
             if (upload)
             {
-                if (SettingsFromQuery(request.Query) is not { } fromQuery)
+                if (UploadQuery.Parse(name => request.Query[name]) is not { } fromQuery)
                 {
                     return Problem(StatusCodes.Status400BadRequest, "Invalid start request", "timeout_hours must be a whole number and each metadata a key=value pair.");
                 }
@@ -213,41 +212,6 @@ public static class RunnerApi
         {
             return Problem(StatusCodes.Status404NotFound, "No such file", $"Batch '{id}' has no {fileKind.ToString().ToLowerInvariant()} file{(state.Phase == BatchPhase.Completed ? string.Empty : " yet")}.");
         }
-    }
-
-    private static StartBatchRequest? SettingsFromQuery(IQueryCollection query)
-    {
-        int? hours = null;
-        if (query["timeout_hours"].ToString() is { Length: > 0 } text)
-        {
-            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed))
-            {
-                return null;
-            }
-
-            hours = parsed;
-        }
-
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in query["metadata"])
-        {
-            var separator = pair?.IndexOf('=', StringComparison.Ordinal) ?? -1;
-            if (separator < 1)
-            {
-                return null;
-            }
-
-            metadata[pair![..separator]] = pair[(separator + 1)..];
-        }
-
-        return new StartBatchRequest(
-            Name: NullIfEmpty(query["name"]),
-            Model: NullIfEmpty(query["model"]),
-            Endpoint: NullIfEmpty(query["endpoint"]),
-            TimeoutHours: hours,
-            Metadata: metadata.Count == 0 ? null : metadata);
-
-        static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.ToString() is { Length: > 0 } s ? s : null;
     }
 
     private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, out int result)

@@ -22,29 +22,12 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
     {
         ArgumentNullException.ThrowIfNull(jsonl);
         ArgumentNullException.ThrowIfNull(settings);
-        var query = new List<string>();
-        Add("name", settings.Name);
-        Add("model", settings.Model);
-        Add("endpoint", settings.Endpoint);
-        Add("timeout_hours", settings.TimeoutHours?.ToString(CultureInfo.InvariantCulture));
-        foreach (var (key, value) in settings.Metadata ?? new Dictionary<string, string>())
-        {
-            Add("metadata", key + "=" + value);
-        }
-
+        var query = UploadQuery.Format(settings);
         using var content = new StreamContent(jsonl);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        using var request = NewRequest(HttpMethod.Post, "api/batches" + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query)));
+        content.Headers.ContentType = new MediaTypeHeaderValue(UploadQuery.ContentType);
+        using var request = NewRequest(HttpMethod.Post, "api/batches" + (query.Length == 0 ? string.Empty : "?" + query));
         request.Content = content;
         return await SendAsync(request, BatchJsonContext.Default.StartBatchResponse, cancellationToken);
-
-        void Add(string name, string? value)
-        {
-            if (value is not null)
-            {
-                query.Add(name + "=" + Uri.EscapeDataString(value));
-            }
-        }
     }
 
     /// <summary>Starts the batch of an uploaded blob or of inline requests.</summary>
