@@ -122,11 +122,7 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotNull(done);
         Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
         Assert.Equal(3, done.Parts.Count);
-        var jobs = new List<BatchJob>();
-        await foreach (var job in _services.GetRequiredService<MistralClient>().GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = done.InstanceId } }))
-        {
-            jobs.Add(job);
-        }
+        var jobs = await WorkflowTestHost.JobsOfAsync(_services.GetRequiredService<MistralClient>(), done.InstanceId);
 
         Assert.Equal(3, jobs.Count);
         Assert.Equal(done.Parts.Select(p => p.JobId).Order(), jobs.Select(j => j.Id).Order());

@@ -147,16 +147,7 @@ public sealed class RunnerTestHost : IAsyncDisposable
         }
     }
 
-    public async Task<List<BatchJob>> JobsOfAsync(string instanceId)
-    {
-        var jobs = new List<BatchJob>();
-        await foreach (var job in Mistral.GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = instanceId } }))
-        {
-            jobs.Add(job);
-        }
-
-        return jobs;
-    }
+    public Task<List<BatchJob>> JobsOfAsync(string instanceId) => WorkflowTestHost.JobsOfAsync(Mistral, instanceId);
 
     /// <summary>The emulator's record of calls: method and path of each.</summary>
     public async Task<List<(string Method, string Path)>> CallsAsync()

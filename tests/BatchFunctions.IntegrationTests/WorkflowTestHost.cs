@@ -111,10 +111,13 @@ public sealed class WorkflowTestHost : IAsyncDisposable
     public static async Task<string> ReadTextAsync(BlobContainerClient container, string name) =>
         (await container.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToString();
 
-    public async Task<List<BatchJob>> JobsOfAsync(string instanceId)
+    public Task<List<BatchJob>> JobsOfAsync(string instanceId) => JobsOfAsync(Mistral, instanceId);
+
+    /// <summary>The Mistral jobs tagged with a batch's id.</summary>
+    public static async Task<List<BatchJob>> JobsOfAsync(MistralClient mistral, string instanceId)
     {
         var jobs = new List<BatchJob>();
-        await foreach (var job in Mistral.GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = instanceId } }))
+        await foreach (var job in mistral.GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = instanceId } }))
         {
             jobs.Add(job);
         }
