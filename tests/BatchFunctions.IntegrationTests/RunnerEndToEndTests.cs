@@ -354,6 +354,27 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Sigterm_MidPoll_StopsCleanlyAndLetsGoOfTheLeaseForTheNextRunner()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite, emulator: options => options.RequestsPerSecond = 1);
+        await host.AddFaultAsync(new { kind = "slow", method = "GET", path_prefix = "/v1/batch/jobs/", delay_milliseconds = 3000, count = 2 });
+        var first = await host.StartRunnerAsync(new Dictionary<string, string?> { ["Runner:LeaseDuration"] = "00:01:00" }, "--no-queue");
+        var source = await host.DropAsync("stopped.jsonl", RunnerTestHost.Lines(6));
+        var id = BatchInstanceId.From(source);
+        await host.WaitForStatusAsync(first.Client, id, s => s.Phase == BatchPhase.Polling, "to poll");
+
+        var exitCode = await first.TerminateAsync();
+        var lease = (await host.Storage.Blobs.GetBlobContainerClient(host.Settings["Runner:StateContainer"]).GetBlobClient("leases/" + id).GetPropertiesAsync()).Value;
+        var second = await host.StartRunnerAsync(null, "--no-queue");
+        var done = await host.WaitForCompletionAsync(second.Client, id);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(Azure.Storage.Blobs.Models.LeaseState.Available, lease.LeaseState);
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Single(await host.JobsOfAsync(id));
+    }
+
+    [Fact]
     public async Task TwoRunners_OneStorageAccount_StepEachBatchOnce()
     {
         await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "5" });

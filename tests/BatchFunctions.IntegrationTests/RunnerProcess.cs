@@ -74,6 +74,19 @@ public sealed partial class RunnerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a service manager stops a service; returns the exit code once it has stopped.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when a machine dies.</summary>
     public async Task KillAsync()
     {
