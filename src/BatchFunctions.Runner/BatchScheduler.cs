@@ -40,7 +40,7 @@ public sealed class BatchScheduler(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Unreachable for now: the scan loop tries again.
-            RunnerLog.ScanFailed(logger, exception);
+            LogScanFailure(exception);
         }
 
         await base.StartAsync(cancellationToken);
@@ -62,7 +62,7 @@ public sealed class BatchScheduler(
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    RunnerLog.ScanFailed(logger, exception);
+                    LogScanFailure(exception);
                 }
 
                 using var interval = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -77,6 +77,19 @@ public sealed class BatchScheduler(
         {
             // Let the steps under way end (they stop at their next await); their state is saved as of their last step.
             await Task.WhenAll(_running.Values).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private void LogScanFailure(Exception exception)
+    {
+        // A storage account that does not answer is the usual first-run mistake: one line, not a stack trace.
+        if (RunnerLog.IsUnreachable(exception))
+        {
+            RunnerLog.StorageUnreachable(logger, storage.Blobs.Uri);
+        }
+        else
+        {
+            RunnerLog.ScanFailed(logger, exception);
         }
     }
 

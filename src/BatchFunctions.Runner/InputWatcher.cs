@@ -92,7 +92,14 @@ public sealed class InputWatcher(
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    RunnerLog.WatchFailed(logger, exception);
+                    if (RunnerLog.IsUnreachable(exception))
+                    {
+                        RunnerLog.StorageUnreachable(logger, storage.Blobs.Uri);
+                    }
+                    else
+                    {
+                        RunnerLog.WatchFailed(logger, exception);
+                    }
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -73,7 +73,14 @@ public sealed class RequestQueueListener(
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    RunnerLog.ListenFailed(logger, exception);
+                    if (RunnerLog.IsUnreachable(exception))
+                    {
+                        RunnerLog.StorageUnreachable(logger, storage.Blobs.Uri);
+                    }
+                    else
+                    {
+                        RunnerLog.ListenFailed(logger, exception);
+                    }
                 }
 
                 if (received == 0)

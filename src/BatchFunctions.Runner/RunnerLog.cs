@@ -5,6 +5,10 @@ namespace BatchFunctions.Runner;
 /// <summary>Log messages of the runner: ids, names, phases and counts only.</summary>
 internal static partial class RunnerLog
 {
+    /// <summary>Whether <paramref name="exception"/> says storage did not answer at all (not an error it answered with).</summary>
+    public static bool IsUnreachable(Exception exception) =>
+        exception is AggregateException { InnerExceptions: var inner } ? inner.All(IsUnreachable) : exception is Azure.RequestFailedException { Status: 0 } or HttpRequestException;
+
     [LoggerMessage(4001, LogLevel.Information, "Batch {InstanceId} {How}")]
     public static partial void Start(ILogger logger, string instanceId, string how);
 
@@ -16,6 +20,9 @@ internal static partial class RunnerLog
 
     [LoggerMessage(4004, LogLevel.Error, "The scheduler's scan failed")]
     public static partial void ScanFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4007, LogLevel.Error, "Azure Storage at {Endpoint} cannot be reached; trying again (start Azurite, or check Storage:ConnectionString)")]
+    public static partial void StorageUnreachable(ILogger logger, Uri endpoint);
 
     [LoggerMessage(4005, LogLevel.Information, "Batch {InstanceId} expired after its retention")]
     public static partial void Expired(ILogger logger, string instanceId);
