@@ -56,7 +56,12 @@ public sealed class BatchRunner(
 
             var now = timeProvider.GetUtcNow();
             var wake = step.Busy ? now + runnerOptions.Value.LeaseDuration / 3 : step.WakeAt ?? now;
-            progress?.Report(BatchStatus.From(state, now));
+            if (step.Busy)
+            {
+                // Stepped elsewhere: StepAsync reported nothing, so show what the other runner saved.
+                progress?.Report(BatchStatus.From(state, now));
+            }
+
             if (wake > now)
             {
                 await Task.Delay(wake - now, timeProvider, cancellationToken);
