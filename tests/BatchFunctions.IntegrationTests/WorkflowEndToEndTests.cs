@@ -79,6 +79,64 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_JobCreatedButItsAnswerLostAndTheJobAlreadyDone_CollectsEveryResult()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        (await host.Admin.PutAsync("_emulator/settings", new StringContent("""{"queue_delay_seconds":0,"requests_per_second":1000000}""", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var state = await host.DropAsync("lost-answer.jsonl", Chat(100));
+        var beforeCreate = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Creating);
+
+        // Mistral made the job, but its answer never reached the workflow; by the retry the job is over.
+        await host.Activities.ExecuteAsync(new CreateJobCall(state.InstanceId, 0, beforeCreate.Parts[0].FileId!, beforeCreate.Settings!));
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("SUCCESS", (await host.JobsOfAsync(state.InstanceId)).Single().Status.Value);
+        var done = await host.Driver.RunAsync(beforeCreate);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(100, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("lost-answer.jsonl", state.InstanceId))).Count);
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("lost-answer.jsonl", state.InstanceId)));
+        Assert.Equal((100, 0), (summary.RootElement.GetProperty("usage").GetProperty("succeeded").GetInt32(), summary.RootElement.GetProperty("usage").GetProperty("missing").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Finalize_SucceededJobsButLinesWithoutAResult_EndsFailedNotSucceeded()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("uncollected.jsonl", Chat(4));
+        var collecting = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Collecting);
+
+        // The decider is told the part was collected when no output reached storage.
+        var pretended = collecting with { Phase = BatchPhase.Finalizing, Parts = [.. collecting.Parts.Select(p => p with { Collected = true })] };
+        var finish = await host.Activities.ExecuteAsync(new FinalizeCall(state.InstanceId, pretended, BatchOutcome.Succeeded, null));
+        var done = BatchDecider.Evolve(pretended, finish with { CompletedAt = host.Clock.GetUtcNow() }, host.Options);
+
+        Assert.Equal(BatchOutcome.Failed, done.Outcome);
+        Assert.Contains("4 of 4 requests have no result", done.Failure, StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("uncollected.jsonl", state.InstanceId)));
+        Assert.Equal("Failed", summary.RootElement.GetProperty("status").GetString());
+        Assert.True(await host.Storage.Archive.GetBlobClient(BlobLayout.Archived("uncollected.jsonl", state.InstanceId)).ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Finalize_UploadRetriedAfterALostAnswer_DeletesEveryFileOfTheBatch()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("strays.jsonl", Chat(2));
+        var uploaded = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Creating);
+
+        // A second copy under our name, as an upload resent after its answer was lost leaves behind.
+        await using (var stray = new MemoryStream(Encoding.UTF8.GetBytes(Chat(2))))
+        {
+            await host.Mistral.UploadFileAsync(stray, BlobLayout.UploadName(state.InstanceId, 0), new UploadFileOptions { Purpose = FilePurpose.Batch });
+        }
+
+        var done = await host.Driver.RunAsync(uploaded);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Empty((await host.Mistral.ListFilesAsync(new FileListQuery { Sources = [FileSource.Upload] })).Data);
+    }
+
+    [Fact]
     public async Task Run_InvalidInput_IsRejectedWithItsReportAndTheInputStays()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite);

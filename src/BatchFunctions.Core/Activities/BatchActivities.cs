@@ -155,7 +155,7 @@ public sealed class BatchActivities(
         if (found.Data.Count > 0 && found.Data[0] is { } existing)
         {
             ActivityLog.JobReused(logger, existing.Id, call.InstanceId, call.PartIndex);
-            return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value));
+            return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value, Snapshot(existing)));
         }
 
         var metadata = new Dictionary<string, string>(call.Settings.Metadata, StringComparer.Ordinal);
@@ -174,7 +174,7 @@ public sealed class BatchActivities(
                 TimeoutHours = call.Settings.TimeoutHours,
             },
             cancellationToken);
-        return ActivityResult.Success(call, new JobCreatedPayload(job.Id, job.Status.Value));
+        return ActivityResult.Success(call, new JobCreatedPayload(job.Id, job.Status.Value, Snapshot(job)));
     }
 
     /// <summary>Refreshes every unfinished job.</summary>
@@ -214,9 +214,19 @@ public sealed class BatchActivities(
     /// <summary>Streams a finished job's output and error files into staging, at once (results may be kept only 24 hours).</summary>
     public async Task<ActivityResult> CollectPartAsync(CollectPartCall call, CancellationToken cancellationToken)
     {
-        var hasOutput = call.OutputFileId is not null && await CopyFileAsync(call.OutputFileId, BlobLayout.PartOutput(call.InstanceId, call.PartIndex), cancellationToken);
-        var hasErrors = call.ErrorFileId is not null && await CopyFileAsync(call.ErrorFileId, BlobLayout.PartErrors(call.InstanceId, call.PartIndex), cancellationToken);
-        return ActivityResult.Success(call, new CollectedPayload(hasOutput, hasErrors));
+        // The job as it is now: the ids the workflow holds may have been read before the job ended (a job
+        // reused after a lost answer, say), and paid results must not be left behind for want of an id.
+        JobSnapshot? job = call.JobId is null ? null : Snapshot(await mistral.GetBatchJobAsync(call.JobId, cancellationToken: cancellationToken));
+        var outputFileId = job?.OutputFileId ?? call.OutputFileId;
+        var errorFileId = job?.ErrorFileId ?? call.ErrorFileId;
+        if (job is not null && ((job.Succeeded > 0 && outputFileId is null) || (job.Failed > 0 && errorFileId is null)))
+        {
+            return ActivityResult.Retry(call, string.Create(CultureInfo.InvariantCulture, $"Job {job.JobId} reports {job.Succeeded} succeeded and {job.Failed} failed requests but has no output or error file yet."));
+        }
+
+        var hasOutput = outputFileId is not null && await CopyFileAsync(outputFileId, BlobLayout.PartOutput(call.InstanceId, call.PartIndex), cancellationToken);
+        var hasErrors = errorFileId is not null && await CopyFileAsync(errorFileId, BlobLayout.PartErrors(call.InstanceId, call.PartIndex), cancellationToken);
+        return ActivityResult.Success(call, new CollectedPayload(hasOutput, hasErrors, job));
     }
 
     /// <summary>Merges the results in input order, writes summary.json, archives the input, cleans up at Mistral and announces the end.</summary>
@@ -247,14 +257,23 @@ public sealed class BatchActivities(
             }
         }
 
+        // Jobs that all ended well yet left lines unanswered: the batch did not succeed, whatever was decided.
+        var outcome = call.Outcome;
+        var failure = call.Failure;
+        if (outcome == BatchOutcome.Succeeded && usage is { Missing: > 0 })
+        {
+            outcome = BatchOutcome.Failed;
+            failure = string.Create(CultureInfo.InvariantCulture, $"{usage.Missing} of {usage.Requests} requests have no result although every Mistral job ended successfully; see errors.jsonl (missing_result).");
+        }
+
         var outputs = new BatchOutputs(
             Results: usage is null ? null : resultsBlob.Uri.ToString(),
             Errors: usage is not null && usage.Failed + usage.Missing > 0 ? errorsBlob.Uri.ToString() : null,
             Summary: summaryBlob.Uri.ToString());
         var summary = new BatchSummary(
             call.InstanceId,
-            call.Outcome,
-            call.Failure,
+            outcome,
+            failure,
             source.Container,
             source.Name,
             state.Settings,
@@ -265,12 +284,12 @@ public sealed class BatchActivities(
             outputs);
         await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Default.BatchSummary, cancellationToken);
 
-        await ArchiveInputAsync(source, call.InstanceId, call.Outcome, cancellationToken);
+        await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);
         await DeleteUploadedFilesAsync(state, cancellationToken);
         await SendCompletionAsync(
-            new CompletionMessage(call.InstanceId, call.Outcome, source.Container, source.Name, usage?.Requests ?? state.Requests, usage?.Succeeded ?? 0, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, call.Failure),
+            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, usage?.Requests ?? state.Requests, usage?.Succeeded ?? 0, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure),
             cancellationToken);
-        return ActivityResult.Success(call, new FinishedPayload(outputs));
+        return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure));
     }
 
     private static string Describe(JsonlIssue issue) =>
@@ -367,7 +386,19 @@ public sealed class BatchActivities(
             return;
         }
 
-        foreach (var fileId in state.Parts.Select(p => p.FileId).OfType<string>())
+        // Every file of ours, not only the recorded ones: an upload whose answer was lost and was then
+        // retried leaves a second file under the same deterministic name.
+        var ours = new HashSet<string>(state.Parts.Select(p => p.FileId).OfType<string>(), StringComparer.Ordinal);
+        var prefix = BlobLayout.UploadPrefix(state.InstanceId);
+        await foreach (var file in mistral.GetAllFilesAsync(new FileListQuery { Search = prefix, Purpose = FilePurpose.Batch }, cancellationToken))
+        {
+            if (file.Filename.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                ours.Add(file.Id);
+            }
+        }
+
+        foreach (var fileId in ours)
         {
             try
             {

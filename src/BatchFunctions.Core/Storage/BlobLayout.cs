@@ -36,5 +36,8 @@ public static class BlobLayout
     public static string PartErrors(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/outputs/part-{index:D4}.errors.jsonl");
 
     /// <summary>The name a part is uploaded to Mistral with: deterministic, so a retried upload can find its file.</summary>
-    public static string UploadName(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}-part-{index:D4}.jsonl");
+    public static string UploadName(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{UploadPrefix(instanceId)}{index:D4}.jsonl");
+
+    /// <summary>What every upload of a batch's parts is named with first.</summary>
+    public static string UploadPrefix(string instanceId) => $"{instanceId}-part-";
 }

@@ -50,8 +50,8 @@ public sealed record StagedPart(int Index, string Container, string BlobName, lo
 /// <summary>The uploaded file.</summary>
 public sealed record UploadedPayload(string FileId) : ActivityPayload;
 
-/// <summary>The created (or found) job.</summary>
-public sealed record JobCreatedPayload(string JobId, string Status) : ActivityPayload;
+/// <summary>The created (or found) job; <paramref name="Job"/> is all of it, so that a reused job that already ended is collected with its files.</summary>
+public sealed record JobCreatedPayload(string JobId, string Status, JobSnapshot? Job = null) : ActivityPayload;
 
 /// <summary>Jobs as Mistral reported them (poll, cancel).</summary>
 public sealed record JobsPayload(IReadOnlyList<JobSnapshot> Jobs) : ActivityPayload;
@@ -69,8 +69,8 @@ public sealed record JobSnapshot(
     IReadOnlyList<string> Errors,
     DateTimeOffset? StartedAt);
 
-/// <summary>The collected part.</summary>
-public sealed record CollectedPayload(bool HasOutput, bool HasErrors) : ActivityPayload;
+/// <summary>The collected part, with the job as it was read when its files were fetched.</summary>
+public sealed record CollectedPayload(bool HasOutput, bool HasErrors, JobSnapshot? Job = null) : ActivityPayload;
 
-/// <summary>The batch's files (finalize, reject).</summary>
-public sealed record FinishedPayload(BatchOutputs Outputs) : ActivityPayload;
+/// <summary>The batch's files (finalize, reject); an outcome when finalizing found it other than decided (results missing).</summary>
+public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null) : ActivityPayload;

@@ -81,7 +81,7 @@ public static class BatchDecider
         if (collectable.Count > 0)
         {
             // Download at once: results may be kept only 24 hours after a job ends.
-            return Run(collectable.Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId)));
+            return Run(collectable.Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId)));
         }
 
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
@@ -139,7 +139,10 @@ public static class BatchDecider
                 state = UpdatePart(state, upload.PartIndex, p => p with { FileId = uploaded.FileId });
                 return state.Parts.All(p => p.FileId is not null) ? state with { Phase = BatchPhase.Creating } : state;
             case (CreateJobCall create, JobCreatedPayload created):
-                state = UpdatePart(state, create.PartIndex, p => p with { JobId = created.JobId, JobStatus = created.Status });
+                // A reused job may have ended already: its snapshot carries the files to collect.
+                state = created.Job is { } job
+                    ? UpdatePart(state, create.PartIndex, p => WithSnapshot(p with { JobId = created.JobId }, job))
+                    : UpdatePart(state, create.PartIndex, p => p with { JobId = created.JobId, JobStatus = created.Status });
                 return state.Parts.All(p => p.JobId is not null)
                     ? state with { Phase = BatchPhase.Polling, Poll = new PollState(at, at + options.FirstPollDelay) }
                     : state;
@@ -148,10 +151,10 @@ public static class BatchDecider
             case (CancelJobsCall cancel, JobsPayload cancelled):
                 state = ApplySnapshots(state, cancelled.Jobs) with { CancelSent = true, Stop = state.Stop ?? cancel.Reason };
                 return state with { Poll = (state.Poll ?? new PollState(at, at)) with { NextPollAt = at + options.MinPollDelay } };
-            case (CollectPartCall collect, CollectedPayload):
-                return AfterCollect(UpdatePart(state, collect.PartIndex, p => p with { Collected = true }));
+            case (CollectPartCall collect, CollectedPayload collected):
+                return AfterCollect(UpdatePart(state, collect.PartIndex, p => (collected.Job is { } seen ? WithSnapshot(p, seen) : p) with { Collected = true }));
             case (FinalizeCall finalize, FinishedPayload finished):
-                return Complete(state, finalize.Outcome, finished.Outputs, at) with { Failure = finalize.Failure ?? state.Failure };
+                return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure };
             default:
                 throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
         }
@@ -186,22 +189,22 @@ public static class BatchDecider
         var byId = jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         return state with
         {
-            Parts = [.. state.Parts.Select(p => p.JobId is not null && byId.TryGetValue(p.JobId, out var job)
-                ? p with
-                {
-                    JobStatus = job.Status,
-                    Total = job.Total,
-                    Completed = job.Completed,
-                    Succeeded = job.Succeeded,
-                    Failed = job.Failed,
-                    OutputFileId = job.OutputFileId,
-                    ErrorFileId = job.ErrorFileId,
-                    JobErrors = job.Errors.Count > 0 ? job.Errors : p.JobErrors,
-                    StartedAt = job.StartedAt ?? p.StartedAt,
-                }
-                : p)],
+            Parts = [.. state.Parts.Select(p => p.JobId is not null && byId.TryGetValue(p.JobId, out var job) ? WithSnapshot(p, job) : p)],
         };
     }
+
+    private static PartState WithSnapshot(PartState part, JobSnapshot job) => part with
+    {
+        JobStatus = job.Status,
+        Total = job.Total,
+        Completed = job.Completed,
+        Succeeded = job.Succeeded,
+        Failed = job.Failed,
+        OutputFileId = job.OutputFileId ?? part.OutputFileId,
+        ErrorFileId = job.ErrorFileId ?? part.ErrorFileId,
+        JobErrors = job.Errors.Count > 0 ? job.Errors : part.JobErrors,
+        StartedAt = job.StartedAt ?? part.StartedAt,
+    };
 
     private static BatchState ScheduleRetry(BatchState state, ActivityResult result, WorkflowOptions options)
     {
@@ -246,7 +249,7 @@ public static class BatchDecider
     private static RunActivities Finalize(BatchState state, StopReason? stopping)
     {
         var outcome = OutcomeOf(state, stopping);
-        var failure = outcome == BatchOutcome.Failed ? state.Failure ?? JobFailure(state) : state.Failure;
+        var failure = outcome == BatchOutcome.Failed ? state.Failure ?? (state.Parts.Any(p => p.JobStatus == "FAILED") ? JobFailure(state) : UncollectedFailure(state) ?? JobFailure(state)) : state.Failure;
         return new RunActivities([new FinalizeCall(state.InstanceId, state with { Phase = BatchPhase.Finalizing }, outcome, failure)]);
     }
 
@@ -259,8 +262,18 @@ public static class BatchDecider
         _ when state.Parts.Any(p => p.JobStatus == "FAILED") => BatchOutcome.Failed,
         _ when state.Parts.Any(p => p.JobStatus == "TIMEOUT_EXCEEDED") => BatchOutcome.TimedOut,
         _ when state.Parts.Any(p => p.JobStatus == "CANCELLED") => BatchOutcome.Cancelled,
+        _ when state.Parts.Any(HasUncollectedResults) => BatchOutcome.Failed,
         _ => BatchOutcome.Succeeded,
     };
+
+    /// <summary>Mistral reports answers for the part, but the file that holds them was never collected: paid results a batch must not call a success.</summary>
+    private static bool HasUncollectedResults(PartState part) =>
+        part.Collected && ((part.Succeeded > 0 && part.OutputFileId is null) || (part.Failed > 0 && part.ErrorFileId is null));
+
+    private static string? UncollectedFailure(BatchState state) =>
+        state.Parts.FirstOrDefault(HasUncollectedResults) is { } part
+            ? string.Create(CultureInfo.InvariantCulture, $"Part {part.Index} (job {part.JobId}): Mistral reports {part.Succeeded} succeeded and {part.Failed} failed requests, but their files were not collected.")
+            : null;
 
     private static string? JobFailure(BatchState state)
     {

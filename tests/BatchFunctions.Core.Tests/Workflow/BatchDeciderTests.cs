@@ -100,6 +100,52 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Evolve_ReusedJobThatAlreadySucceeded_CollectsItsFilesByJobId()
+    {
+        var reused = Evolve(Uploaded(1), new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "SUCCESS", Snapshot(0, "SUCCESS", 5, 5, output: "out-0")));
+
+        var collect = Single<CollectPartCall>(Decide(reused));
+
+        Assert.Equal(("job-0", "out-0"), (collect.JobId, collect.OutputFileId));
+        Assert.Equal(5, reused.Parts[0].Succeeded);
+    }
+
+    [Fact]
+    public void Decide_JobReportsResultsButNoOutputFileWasCollected_FinalizesFailedNotSucceeded()
+    {
+        // A job seen as SUCCESS without its files (an older record, or a reuse that carried only the status).
+        var state = Evolve(Polling(1), new PollJobsCall("id", ["job-0"]), Jobs(Snapshot(0, "SUCCESS", 5, 5)));
+        var collected = Evolve(state, Single<CollectPartCall>(Decide(state)), new CollectedPayload(false, false));
+
+        var finalize = Single<FinalizeCall>(Decide(collected));
+
+        Assert.Equal(BatchOutcome.Failed, finalize.Outcome);
+        Assert.Contains("not collected", finalize.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evolve_CollectReadsTheJobAgain_UsesItsCurrentFiles()
+    {
+        var state = Evolve(Polling(1), new PollJobsCall("id", ["job-0"]), Jobs(Snapshot(0, "SUCCESS", 5, 5)));
+        var collected = Evolve(state, Single<CollectPartCall>(Decide(state)), new CollectedPayload(true, false, Snapshot(0, "SUCCESS", 5, 5, output: "out-0")));
+
+        Assert.Equal("out-0", collected.Parts[0].OutputFileId);
+        Assert.Equal(BatchOutcome.Succeeded, Single<FinalizeCall>(Decide(collected)).Outcome);
+    }
+
+    [Fact]
+    public void Evolve_FinalizeFoundMissingResults_CompletesWithItsOutcome()
+    {
+        var state = Collected(Evolve(Polling(1), new PollJobsCall("id", ["job-0"]), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "out-0"))));
+        var finalize = Single<FinalizeCall>(Decide(state));
+
+        var done = Evolve(state, finalize, new FinishedPayload(new BatchOutputs("r", "e", "s"), BatchOutcome.Failed, "2 of 5 requests have no result"));
+
+        Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Failed), (finalize.Outcome, done.Outcome!.Value));
+        Assert.Equal("2 of 5 requests have no result", done.Failure);
+    }
+
+    [Fact]
     public void Decide_OneJobEndsBeforeTheOther_CollectsItAtOnce()
     {
         var state = Evolve(Polling(2), new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "out-0"), Snapshot(1, "RUNNING", 5, 2)));
