@@ -122,6 +122,8 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
                 }
             })
             .Validate(o => o.ConnectionString is not null || o.BlobServiceUri is not null, "Storage:ConnectionString or Storage:BlobServiceUri is required.")
+            .Validate(o => o.InputContainers.Concat(o.OwnedContainers).All(BlobNames.IsContainerName), "Storage:*Container and Storage:AllowedInputContainers must be valid container names (3 to 63 lower-case letters, digits and single hyphens).")
+            .Validate(o => !o.InputContainers.Intersect(o.OwnedContainers, StringComparer.Ordinal).Any(), "Storage:InputContainer and Storage:AllowedInputContainers may not name the output, errors, archive or staging container.")
             .ValidateOnStart();
 
         services.TryAddSingleton(provider =>

@@ -20,4 +20,5 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(StartBatchResponse))]
 [JsonSerializable(typeof(BatchList))]
 [JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(PoisonMessage))]
 public sealed partial class BatchJsonContext : JsonSerializerContext;

@@ -19,6 +19,9 @@ public static class MistralEmulatorApp
         if (hostedInProcess)
         {
             builder.Services.AddSingleton<IHostLifetime, InProcessLifetime>();
+
+            // Its host's Kestrel settings (Kestrel__Endpoints__*) are not its own: it listens where its host says.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Configure(new ConfigurationBuilder().Build()));
         }
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))

@@ -1,4 +1,5 @@
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ namespace BatchFunctions.Runner;
 /// </summary>
 public sealed class BatchRunner(
     BatchActivities activities,
+    BatchStorage storage,
     InstanceStore store,
     RunnerIdentity identity,
     TimeProvider timeProvider,
@@ -24,6 +26,13 @@ public sealed class BatchRunner(
     public async Task<StartResult> StartAsync(BatchSource source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+
+        // Every entry point checks its names where they enter; this is the last line, for any path that forgot.
+        if (storage.CheckSource(source) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(source));
+        }
+
         var instanceId = BatchInstanceId.From(source);
         var result = await store.CreateOrLoadAsync(BatchState.Start(instanceId, source, timeProvider.GetUtcNow()), cancellationToken);
         RunnerLog.Start(logger, instanceId, result.Created ? "started" : result.Expired ? "expired already" : "found");

@@ -41,6 +41,11 @@ internal static class EventGridWebhook
     public static async Task<IResult> ReceiveAsync(HttpContext context, BatchStorage storage, BatchRunner runner, BatchScheduler scheduler, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger(typeof(EventGridWebhook));
+        if (context.Request.ContentLength > MaxDeliveryBytes)
+        {
+            return TooLarge();
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxDeliveryBytes;
@@ -54,6 +59,10 @@ internal static class EventGridWebhook
         catch (JsonException exception)
         {
             return RunnerApi.Problem(StatusCodes.Status400BadRequest, "Invalid JSON", $"An Event Grid delivery must be JSON; it breaks at line {exception.LineNumber + 1}.");
+        }
+        catch (Exception exception) when (RunnerApi.IsTooLarge(exception))
+        {
+            return TooLarge();
         }
 
         using (document)
@@ -72,9 +81,10 @@ internal static class EventGridWebhook
                     return Results.Json(new ValidationResponse(code), RunnerJsonContext.Default.ValidationResponse);
                 }
 
-                if (await SourceOfAsync(item, type, storage, context.RequestAborted) is not { } source)
+                var (source, why) = await SourceOfAsync(item, type, storage, context.RequestAborted);
+                if (source is null)
                 {
-                    RunnerLog.EventIgnored(logger, id, type, "not a BlobCreated of a *.jsonl block blob in this runner's input container");
+                    RunnerLog.EventIgnored(logger, id, type, why);
                     ignored++;
                     continue;
                 }
@@ -92,32 +102,39 @@ internal static class EventGridWebhook
         }
     }
 
-    private static async Task<BatchSource?> SourceOfAsync(JsonElement item, string type, BatchStorage storage, CancellationToken cancellationToken)
+    private static async Task<(BatchSource? Source, string Why)> SourceOfAsync(JsonElement item, string type, BatchStorage storage, CancellationToken cancellationToken)
     {
+        const string NotOurs = "not a BlobCreated of a *.jsonl block blob in this runner's input container";
         if (type != BlobCreated || Text(item, "subject") is not { } subject || !subject.StartsWith(SubjectPrefix, StringComparison.Ordinal))
         {
-            return null;
+            return (null, NotOurs);
         }
 
         // The Event Grid schema names the account in 'topic', CloudEvents in 'source'.
         var topic = Text(item, "topic") ?? Text(item, "source");
         if (topic is not null && !topic.EndsWith("/storageAccounts/" + storage.AccountName, StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return (null, NotOurs);
         }
 
         var path = subject[SubjectPrefix.Length..];
         var separator = path.IndexOf("/blobs/", StringComparison.Ordinal);
         if (separator < 1)
         {
-            return null;
+            return (null, NotOurs);
         }
 
         var container = path[..separator];
         var name = path[(separator + "/blobs/".Length)..];
         if (container != storage.Options.InputContainer || !name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return (null, NotOurs);
+        }
+
+        // The subject is the sender's word: a name that would leave the input container is never looked up.
+        if (BlobNames.CheckInputName(name, "The subject's blob name") is { } problem)
+        {
+            return (null, problem);
         }
 
         try
@@ -125,14 +142,17 @@ internal static class EventGridWebhook
             // The blob as it is now: if it was overwritten since, this is the newer version's batch, which
             // its own event would start anyway.
             var properties = (await storage.Input.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-            return properties.BlobType == BlobType.Block ? new BatchSource(storage.AccountName, container, name, properties.ETag.ToString()) : null;
+            return properties.BlobType == BlobType.Block ? (new BatchSource(storage.AccountName, container, name, properties.ETag.ToString()), string.Empty) : (null, NotOurs);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             // Gone already (processed and archived, or deleted): nothing to start.
-            return null;
+            return (null, "the blob no longer exists");
         }
     }
+
+    private static IResult TooLarge() =>
+        RunnerApi.Problem(StatusCodes.Status413PayloadTooLarge, "Delivery too large", "An Event Grid delivery may have at most 1 MiB (Event Grid's own limit).");
 
     private static string? Text(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

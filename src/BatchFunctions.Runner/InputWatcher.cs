@@ -47,6 +47,13 @@ public sealed class InputWatcher(
                 continue;
             }
 
+            if (BlobNames.CheckInputName(blob.Name, "The blob name") is { } problem)
+            {
+                // Seen once, logged once: the name stays in the set while the blob stays.
+                RunnerLog.InputIgnored(logger, storage.Options.InputContainer, Printable(blob.Name), problem);
+                continue;
+            }
+
             var source = new BatchSource(storage.AccountName, storage.Options.InputContainer, blob.Name, etag.ToString());
             var result = await runner.StartAsync(source, cancellationToken);
             RunnerLog.InputSeen(logger, source.Container, source.Name, BatchInstanceId.From(source), result.Created ? "started" : result.Expired ? "expired already" : "exists");
@@ -65,6 +72,8 @@ public sealed class InputWatcher(
 
         return started;
     }
+
+    private static string Printable(string name) => string.Concat(name.Select(c => char.IsControl(c) ? "?" : c.ToString()));
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

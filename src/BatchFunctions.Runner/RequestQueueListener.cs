@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -15,9 +13,10 @@ namespace BatchFunctions.Runner;
 
 /// <summary>
 /// Starts batches from the <c>batch-requests</c> queue: each message is the JSON of <c>POST /api/batches</c>
-/// (plain or base64, as the Functions host writes it). A message that fails shows again after its
-/// visibility timeout; after <see cref="RunnerOptions.MaxDequeueCount"/> attempts, or at once when it is not
-/// JSON at all, it is moved to the poison queue wrapped with the reason.
+/// (plain or base64, as the Functions host writes it). A message that can never start a batch (not a
+/// request, invalid, naming a blob that is not there) is moved to the poison queue at once, wrapped with the
+/// reason; one that failed for a passing reason shows again after its visibility timeout, and after
+/// <see cref="RunnerOptions.MaxDequeueCount"/> attempts is moved there too.
 /// </summary>
 public sealed class RequestQueueListener(
     BatchStorage storage,
@@ -27,8 +26,6 @@ public sealed class RequestQueueListener(
     IOptions<RunnerOptions> options,
     ILogger<RequestQueueListener> logger) : BackgroundService
 {
-    private const int MaxKeptChars = 40_000;
-
     private QueueClient Requests => storage.Queues.GetQueueClient(options.Value.RequestsQueue);
 
     private QueueClient Poison => storage.Queues.GetQueueClient(options.Value.PoisonQueueName);
@@ -97,76 +94,64 @@ public sealed class RequestQueueListener(
     private async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         var text = message.Body.ToString();
-        if (Decode(text) is not { } request)
-        {
-            await PoisonAsync(message, text, "The message is not a JSON start request ({\"blob\": {...}} or {\"requests\": [...]}), plain or base64.", cancellationToken);
-            return;
-        }
-
         string reason;
         try
         {
-            var (source, errors) = await services.GetRequiredService<BatchSubmitter>().ResolveAsync(request, cancellationToken);
-            if (source is not null)
+            if (StartRequestMessage.Decode(text) is not { } request)
             {
-                var started = await services.GetRequiredService<BatchRunner>().StartAsync(source, cancellationToken);
-                await Requests.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-                if (started.Created)
-                {
-                    scheduler.Wake();
-                }
-
+                await PoisonAsync(message, text, StartRequestMessage.NotAStartRequest, cancellationToken);
                 return;
             }
 
-            reason = string.Join(" ", errors);
+            var (source, errors) = await services.GetRequiredService<BatchSubmitter>().ResolveAsync(request, RequestOrigin.QueueMessage, cancellationToken);
+            if (source is null)
+            {
+                // Invalid, or naming a blob that is not there: no retry can change that.
+                await PoisonAsync(message, text, string.Join(" ", errors), cancellationToken);
+                return;
+            }
+
+            var started = await services.GetRequiredService<BatchRunner>().StartAsync(source, cancellationToken);
+            await Requests.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+            if (started.Created)
+            {
+                scheduler.Wake();
+            }
+
+            return;
         }
         catch (RequestFailedException exception)
         {
             // Status and code only: a storage exception's message carries request details.
             reason = $"Storage answered {exception.Status} {exception.ErrorCode}.";
         }
-
-        if (message.DequeueCount >= options.Value.MaxDequeueCount)
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            await PoisonAsync(message, text, reason, cancellationToken);
+            reason = $"{exception.GetType().Name} while starting the batch.";
         }
-        else
+
+        try
         {
-            RunnerLog.MessageFailed(logger, message.MessageId, message.DequeueCount, reason);
+            if (message.DequeueCount >= options.Value.MaxDequeueCount)
+            {
+                await PoisonAsync(message, text, reason, cancellationToken);
+            }
+            else
+            {
+                RunnerLog.MessageFailed(logger, message.MessageId, message.DequeueCount, reason);
+            }
+        }
+        catch (RequestFailedException exception)
+        {
+            // The message shows again after its visibility timeout; the rest of the batch goes on.
+            RunnerLog.MessageFailed(logger, message.MessageId, message.DequeueCount, $"{reason} Setting it aside failed too: {exception.Status} {exception.ErrorCode}.");
         }
     }
 
     private async Task PoisonAsync(QueueMessage message, string text, string reason, CancellationToken cancellationToken)
     {
-        // A queue message holds 64 KB: a very long original is cut so that the wrapper still fits.
-        var kept = text.Length > MaxKeptChars ? text[..MaxKeptChars] : text;
-        var wrapped = new PoisonMessage(reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow(), kept);
-        await Poison.SendMessageAsync(JsonSerializer.Serialize(wrapped, RunnerJsonContext.Default.PoisonMessage), cancellationToken);
+        await Poison.SendMessageAsync(StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow()), cancellationToken);
         await Requests.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         RunnerLog.MessagePoisoned(logger, message.MessageId, options.Value.PoisonQueueName, message.DequeueCount, reason);
-    }
-
-    private static StartBatchRequest? Decode(string text)
-    {
-        if (TryParse(text) is { } plain)
-        {
-            return plain;
-        }
-
-        var buffer = new byte[text.Length];
-        return Convert.TryFromBase64String(text.Trim(), buffer, out var length) ? TryParse(Encoding.UTF8.GetString(buffer, 0, length)) : null;
-    }
-
-    private static StartBatchRequest? TryParse(string text)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(text, BatchJsonContext.Default.StartBatchRequest);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

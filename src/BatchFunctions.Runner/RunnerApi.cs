@@ -20,8 +20,6 @@ namespace BatchFunctions.Runner;
 /// </summary>
 public static class RunnerApi
 {
-    private const int MaxPageSize = 100;
-
     /// <summary>Maps the API's routes.</summary>
     public static IEndpointRouteBuilder MapBatchFunctionsApi(this IEndpointRouteBuilder endpoints)
     {
@@ -117,10 +115,13 @@ public static class RunnerApi
     private static async Task<IResult> ListAsync(HttpRequest request, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var status = request.Query["status"].ToString();
-        if (!TryInt(request.Query["page"], 0, out var page) || page < 0 || !TryInt(request.Query["page_size"], 50, out var pageSize) || pageSize is < 1 or > MaxPageSize)
+        var (paging, pagingError) = ListPaging.Parse(request.Query["page"].ToString(), request.Query["page_size"].ToString());
+        if (paging is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", pagingError);
         }
+
+        var (page, pageSize) = paging;
 
         // A name may be both (Rejected is a phase and an outcome): then either matches.
         BatchPhase? phase = null;
@@ -214,13 +215,7 @@ public static class RunnerApi
         }
     }
 
-    private static bool TryInt(Microsoft.Extensions.Primitives.StringValues value, int fallback, out int result)
-    {
-        result = fallback;
-        return value.Count == 0 || int.TryParse(value.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out result);
-    }
-
-    private static bool IsTooLarge(Exception? exception)
+    internal static bool IsTooLarge(Exception? exception)
     {
         for (; exception is not null; exception = exception.InnerException)
         {

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BatchFunctions.Runner;
 
@@ -33,5 +36,22 @@ public static class RunnerHost
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapBatchFunctionsApi();
         return app;
+    }
+
+    /// <summary>
+    /// The addresses a started runner listens on beyond loopback while it has no key: what Kestrel actually
+    /// bound, wherever the address came from (<c>Runner:Urls</c>, <c>--urls</c>, <c>Kestrel:Endpoints</c>,
+    /// <c>ASPNETCORE_URLS</c>). Empty when the runner is safe to serve.
+    /// </summary>
+    public static IReadOnlyList<string> UnprotectedAddresses(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value.ApiKey is { Length: > 0 })
+        {
+            return [];
+        }
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        return [.. addresses.Where(a => !Uri.TryCreate(a.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || !RunnerOptionsValidator.IsLoopback(uri))];
     }
 }

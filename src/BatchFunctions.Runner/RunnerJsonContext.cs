@@ -4,7 +4,6 @@ namespace BatchFunctions.Runner;
 
 /// <summary>JSON of the runner's own messages, snake_case like the rest of the wire.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(PoisonMessage))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(EventsResponse))]
 [JsonSerializable(typeof(ValidationResponse))]

@@ -33,6 +33,9 @@ internal static partial class RunnerLog
     [LoggerMessage(4010, LogLevel.Information, "Input {Container}/{Name} seen: batch {InstanceId} {How}")]
     public static partial void InputSeen(ILogger logger, string container, string name, string instanceId, string how);
 
+    [LoggerMessage(4012, LogLevel.Warning, "Input {Container}/{Name} ignored: {Reason}")]
+    public static partial void InputIgnored(ILogger logger, string container, string name, string reason);
+
     [LoggerMessage(4011, LogLevel.Error, "Watching the input container failed")]
     public static partial void WatchFailed(ILogger logger, Exception exception);
 

@@ -55,6 +55,20 @@ internal sealed class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    /// <summary>
+    /// Whether an address binds loopback only: a loopback IP, or <c>localhost</c> (which Kestrel binds to
+    /// 127.0.0.1 and ::1). Any other host name Kestrel binds to every interface, <c>loopback</c> among them,
+    /// which <see cref="Uri"/> rewrites to <c>localhost</c>: so the host is read from the address as written.
+    /// </summary>
+    internal static bool IsLoopback(Uri uri)
+    {
+        var text = uri.OriginalString;
+        var start = text.IndexOf("://", StringComparison.Ordinal) is >= 0 and var scheme ? scheme + 3 : 0;
+        var end = text.IndexOfAny(['/', '?', '#'], start) is >= 0 and var slash ? slash : text.Length;
+        var authority = text[start..end];
+        authority = authority[(authority.LastIndexOf('@') + 1)..];
+        var host = authority.StartsWith('[') ? authority[..(authority.IndexOf(']', StringComparison.Ordinal) + 1)] : authority.Split(':')[0];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    }
 }

@@ -175,7 +175,7 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
         var missing = Assert.Single(poisoned, p => p.GetProperty("message").GetString()!.Contains("never-uploaded", StringComparison.Ordinal));
         Assert.Equal(1, notJson.GetProperty("attempts").GetInt32());
         Assert.Contains("not a JSON start request", notJson.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Equal(2, missing.GetProperty("attempts").GetInt32());
+        Assert.Equal(1, missing.GetProperty("attempts").GetInt32());
         Assert.Contains("No blob 'never-uploaded.jsonl'", missing.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, (await requests.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }

@@ -49,6 +49,9 @@ internal static class ServeCommand
             settings["Logging:LogLevel:Default"] = environment["Logging:LogLevel:Default"] ?? "Information";
             settings["Logging:LogLevel:Microsoft.AspNetCore"] = environment["Logging:LogLevel:Microsoft.AspNetCore"] ?? "Warning";
             settings["Logging:LogLevel:Microsoft.Hosting"] = environment["Logging:LogLevel:Microsoft.Hosting"] ?? "Warning";
+
+            // A start-up that fails is told in one line by this command, not as the host's stack trace.
+            settings["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = environment["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] ?? "Critical";
             settings["Logging:LogLevel:Polly"] = environment["Logging:LogLevel:Polly"] ?? "Warning";
             MistralEmulatorServer? emulator = null;
             try
@@ -72,6 +75,16 @@ internal static class ServeCommand
                         await error.WriteLineAsync(failure);
                     }
 
+                    await app.DisposeAsync();
+                    return BatchFnApp.UsageError;
+                }
+
+                // What Kestrel bound, whichever setting named it: a key is required beyond loopback.
+                if (RunnerHost.UnprotectedAddresses(app) is [_, ..] open)
+                {
+                    await error.WriteLineAsync($"Refusing to serve on {string.Join(", ", open)} without a key: set Runner__ApiKey (callers give it as x-functions-key), or listen on 127.0.0.1.");
+                    await app.StopAsync(CancellationToken.None);
+                    await app.DisposeAsync();
                     return BatchFnApp.UsageError;
                 }
 

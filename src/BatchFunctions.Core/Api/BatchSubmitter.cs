@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs.Models;
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
@@ -28,15 +29,21 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         MaximumConcurrency = 2,
     };
 
-    /// <summary>The batch source for <paramref name="request"/>, or why there is none.</summary>
-    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default)
+    /// <summary>The batch source for <paramref name="request"/>, or why there is none; nothing is read or written unless every field is valid.</summary>
+    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default) =>
+        await ResolveAsync(request, RequestOrigin.JsonBody, cancellationToken);
+
+    /// <summary>The batch source for <paramref name="request"/>, with errors naming fields as <paramref name="origin"/> spells them.</summary>
+    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, RequestOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new List<string>();
         var hasRequests = request.Requests is { Count: > 0 };
         if ((request.Blob is null) == !hasRequests)
         {
-            errors.Add("Give either 'blob' (an uploaded input) or 'requests' (inline request lines), not both or neither.");
+            errors.Add(request.Requests is { Count: 0 }
+                ? $"{Field(origin, "requests")} is empty; give at least one request line, or 'blob' (an uploaded input)."
+                : "Give either 'blob' (an uploaded input) or 'requests' (inline request lines), not both or neither.");
         }
 
         if (request.Blob is not null && (request.Model ?? request.Endpoint ?? (object?)request.TimeoutHours ?? request.Metadata) is not null)
@@ -49,7 +56,14 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"At most {MaxInlineRequests} inline requests are accepted; upload larger batches as a blob."));
         }
 
-        CheckName(request.Name, errors);
+        if (request.Blob is { } reference)
+        {
+            CheckBlob(reference, origin, errors);
+        }
+        else
+        {
+            CheckSettings(request, origin, errors);
+        }
 
         if (errors.Count > 0)
         {
@@ -65,7 +79,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         try
         {
             var properties = await storage.Blobs.GetBlobContainerClient(container).GetBlobClient(reference.Name).GetPropertiesAsync(cancellationToken: cancellationToken);
-            return (new BatchSource(storage.AccountName, container, reference.Name, properties.Value.ETag.ToString()), errors);
+            return (new BatchSource(storage.AccountName, container, reference.Name!, properties.Value.ETag.ToString()), errors);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -89,7 +103,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             errors.Add("A JSONL upload is the requests itself: give only its name and settings.");
         }
 
-        CheckName(settings.Name, errors);
+        CheckSettings(settings, RequestOrigin.Query, errors);
         if (errors.Count > 0)
         {
             return (null, errors);
@@ -101,12 +115,92 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         return (new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), errors);
     }
 
-    private static void CheckName(string? name, List<string> errors)
+    /// <summary>The most job metadata entries a start request may give (blob metadata holds 8 KiB in all).</summary>
+    public const int MaxMetadataEntries = 16;
+
+    private void CheckBlob(BlobReference reference, RequestOrigin origin, List<string> errors)
     {
-        if (name is not null && (name.Length > 200 || !name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || name.Contains("..", StringComparison.Ordinal) || name.StartsWith('/')))
+        if (BlobNames.CheckInputName(reference.Name, Field(origin, "blob.name")) is { } nameProblem)
         {
-            errors.Add("'name' must end with .jsonl, have at most 200 characters, no '..' and no leading '/'.");
+            errors.Add(nameProblem);
         }
+
+        if (reference.Container is { } container)
+        {
+            var inputs = storage.Options.InputContainers;
+            if (!BlobNames.IsContainerName(container))
+            {
+                errors.Add($"{Field(origin, "blob.container")} is '{Printable(container)}', which is not a container name (3 to 63 lower-case letters, digits and single hyphens).");
+            }
+            else if (!inputs.Contains(container, StringComparer.Ordinal))
+            {
+                errors.Add($"{Field(origin, "blob.container")} is '{container}'; inputs are read only from {string.Join(", ", inputs.Select(c => $"'{c}'"))} (Storage:InputContainer, Storage:AllowedInputContainers). Leave it out to use the input container.");
+            }
+        }
+    }
+
+    private static void CheckSettings(StartBatchRequest request, RequestOrigin origin, List<string> errors)
+    {
+        if (request.Name is { } name && BlobNames.CheckInputName(name, Field(origin, "name")) is { } nameProblem)
+        {
+            errors.Add(nameProblem);
+        }
+
+        if (request.Model is { } model && (model.Length is < 1 or > 100 || model.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/'))))
+        {
+            errors.Add($"{Field(origin, "model")} is '{Printable(model)}'; a model name has 1 to 100 letters, digits, '-', '_', '.', ':' or '/'.");
+        }
+
+        if (request.Endpoint is { } endpoint && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)))
+        {
+            errors.Add($"{Field(origin, "endpoint")} is '{Printable(endpoint)}'; it must be one of {string.Join(", ", ApiEndpoint.Known)}.");
+        }
+
+        if (request.TimeoutHours is { } hours && hours is < 1 or > 168)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "timeout_hours")} is {hours}; it must be a whole number of hours from 1 to 168."));
+        }
+
+        if (request.Metadata is not { } metadata)
+        {
+            return;
+        }
+
+        if (metadata.Count > MaxMetadataEntries)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "metadata")} has {metadata.Count} entries; at most {MaxMetadataEntries} are accepted."));
+        }
+
+        foreach (var (key, value) in metadata)
+        {
+            // Stored as blob metadata (HTTP headers) on the way: ASCII only, and keys that are identifiers.
+            if (key.Length is < 1 or > 32 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_')))
+            {
+                errors.Add($"{Field(origin, "metadata")} has the key '{Printable(key)}'; keys have 1 to 32 ASCII letters, digits or '_'.");
+            }
+            else if (key.ToLowerInvariant() is BatchSettingsResolver.InstanceKey or BatchSettingsResolver.PartKey)
+            {
+                errors.Add($"{Field(origin, "metadata")} has the key '{key}', which BatchFunctions sets itself.");
+            }
+            else if (value is null || value.Length is < 1 or > 512 || value.Any(c => c is < ' ' or > '~'))
+            {
+                errors.Add($"{Field(origin, "metadata")} '{key}' must have 1 to 512 printable ASCII characters (no line breaks, no accents).");
+            }
+        }
+    }
+
+    private static string Field(RequestOrigin origin, string name) => origin switch
+    {
+        RequestOrigin.Query => $"The query parameter '{name}'",
+        RequestOrigin.QueueMessage => $"The message field '{name}'",
+        _ => $"The JSON field '{name}'",
+    };
+
+    /// <summary>A value echoed in an error, with control characters shown as escapes and cut to a readable length.</summary>
+    private static string Printable(string value)
+    {
+        var shown = value.Length > 80 ? value[..80] + "..." : value;
+        return string.Concat(shown.Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : c.ToString()));
     }
 
     private string NewName(string folder) => string.Create(CultureInfo.InvariantCulture, $"{folder}/{timeProvider.GetUtcNow():yyyyMMdd}/{Guid.NewGuid():N}.jsonl");

@@ -23,6 +23,6 @@ public sealed record StartBatchRequest(
     IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>An input blob.</summary>
-/// <param name="Container">Its container; the input container when null.</param>
-/// <param name="Name">Its name.</param>
-public sealed record BlobReference(string? Container, string Name);
+/// <param name="Container">Its container; the input container when null. Another one only when <c>Storage:AllowedInputContainers</c> names it.</param>
+/// <param name="Name">Its name in that container (required; checked before anything is read).</param>
+public sealed record BlobReference(string? Container, string? Name);

@@ -46,6 +46,22 @@ public sealed class BatchStorage(BlobServiceClient blobs, QueueServiceClient que
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown file kind."),
     };
 
+    /// <summary>
+    /// Why <paramref name="source"/> may not start a batch, or null when it may: its container must be one of
+    /// the input containers and its name must pass <see cref="BlobNames.CheckInputName"/>. Both hosts ask this
+    /// before starting anything, whichever entry point the source came through.
+    /// </summary>
+    public string? CheckSource(Workflow.BatchSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (!Options.InputContainers.Contains(source.Container, StringComparer.Ordinal))
+        {
+            return $"The blob is in container '{source.Container}', which is not an input container ({string.Join(", ", Options.InputContainers)}).";
+        }
+
+        return BlobNames.CheckInputName(source.Name, "The blob name");
+    }
+
     /// <summary>Creates every container and queue that does not exist yet.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {

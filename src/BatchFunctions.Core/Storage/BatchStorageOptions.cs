@@ -36,8 +36,21 @@ public sealed class BatchStorageOptions
     /// <summary>The queue that receives a message when a batch ends.</summary>
     public string CompletedQueue { get; set; } = "batch-completed";
 
+    /// <summary>
+    /// Other containers a start request's <c>blob.container</c> may name, comma separated; empty (the default)
+    /// allows only <see cref="InputContainer"/>. None of the containers BatchFunctions writes may be listed.
+    /// </summary>
+    public string? AllowedInputContainers { get; set; }
+
     /// <summary>What to do with an input once processed.</summary>
     public ArchiveMode ArchiveMode { get; set; } = ArchiveMode.Archive;
+
+    /// <summary>The containers inputs may be read from: the input container and the allowed others.</summary>
+    public IReadOnlyList<string> InputContainers =>
+        [InputContainer, .. (AllowedInputContainers ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(c => c != InputContainer)];
+
+    /// <summary>The containers BatchFunctions writes to (besides the input container, which it archives from).</summary>
+    public IReadOnlyList<string> OwnedContainers => [OutputContainer, ErrorsContainer, ArchiveContainer, StagingContainer];
 
     /// <inheritdoc />
     public override string ToString() => ConnectionString is null ? $"Blob={BlobServiceUri}, Queue={QueueServiceUri}" : "ConnectionString=(set)";

@@ -18,6 +18,8 @@ public sealed class RunnerOptionsValidatorTests
     [InlineData("http://0.0.0.0:7071")]
     [InlineData("http://127.0.0.1:7071;http://10.1.2.3:7071")]
     [InlineData("http://*:7071")]
+    [InlineData("http://loopback:7071")]
+    [InlineData("http://my-host:7071")]
     public void Validate_BeyondLoopbackWithoutKey_FailsNamingTheKeySetting(string urls)
     {
         var result = _validator.Validate(null, new RunnerOptions { Urls = urls });

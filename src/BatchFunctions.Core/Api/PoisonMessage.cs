@@ -1,4 +1,4 @@
-namespace BatchFunctions.Runner;
+namespace BatchFunctions.Core.Api;
 
 /// <summary>A request message that could not start a batch, set aside with why.</summary>
 /// <param name="Reason">Why it failed, last attempt's reason.</param>

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Api;
+using BatchFunctions.Tests.Contract;
+
+namespace BatchFunctions.IntegrationTests;
+
+/// <summary>
+/// What callers may not do to the runner: reach outside the input container, crash it with a malformed
+/// request, or keep a message that can never succeed in the queue. The runner is a real process.
+/// </summary>
+[Collection(AzuriteTests.Name)]
+public sealed class RunnerSafetyTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task HttpApi_MalformedRequests_AnswerProblemDocumentsAndWriteNothing()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var other = host.Storage.Blobs.GetBlobContainerClient(host.Settings["Storage:InputContainer"]!.Replace("-input", "-other", StringComparison.Ordinal));
+        await other.CreateIfNotExistsAsync();
+        await other.GetBlobClient("private/data.jsonl").UploadAsync(BinaryData.FromString(RunnerTestHost.Lines(2)));
+        await host.Storage.Archive.CreateIfNotExistsAsync();
+        await host.Storage.Archive.GetBlobClient("x.jsonl").UploadAsync(BinaryData.FromString(RunnerTestHost.Lines(2)));
+        await other.GetBlobClient("x.jsonl").UploadAsync(BinaryData.FromString(RunnerTestHost.Lines(2)));
+
+        var failures = new List<string>();
+        foreach (var request in MalformedRequests.Starts(host.Storage.Options.ArchiveContainer, other.Name).Concat(MalformedRequests.Reads()))
+        {
+            using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(request.Path, UriKind.Relative));
+            if (request.Body is not null)
+            {
+                message.Content = new ByteArrayContent(request.Body);
+                message.Content.Headers.ContentType = new(request.ContentType!);
+            }
+
+            using var response = await runner.Http.SendAsync(message);
+            var body = await response.Content.ReadAsStringAsync();
+            if ((int)response.StatusCode != request.Status || response.Content.Headers.ContentType?.MediaType != "application/problem+json"
+                || body.Contains("Exception", StringComparison.Ordinal) || body.Contains("   at ", StringComparison.Ordinal)
+                || (request.Mentions is { } field && !body.Contains(field, StringComparison.Ordinal)))
+            {
+                failures.Add($"{request.Name}: {(int)response.StatusCode} {body}");
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.Empty(await ListAsync(host.Storage.Input));
+        Assert.Empty((await runner.Client.ListAsync()).Batches);
+        Assert.Equal(["private/data.jsonl", "x.jsonl"], await ListAsync(other));
+        Assert.Equal(["x.jsonl"], await ListAsync(host.Storage.Archive));
+        Assert.Empty(await host.JobsOfAsync("any"));
+    }
+
+    [Fact]
+    public async Task EventGrid_SubjectClimbingOutOfTheInputContainer_StartsNothing()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var input = host.Settings["Storage:InputContainer"];
+        var state = host.Settings["Runner:StateContainer"];
+        await host.Storage.Archive.CreateIfNotExistsAsync();
+        await host.Storage.Archive.GetBlobClient("old.jsonl").UploadAsync(BinaryData.FromString(RunnerTestHost.Lines(2)));
+        var account = host.Storage.AccountName;
+        string Event(string name) =>
+            $$"""{"id":"{{Guid.NewGuid()}}","topic":"/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/{{account}}","subject":"/blobServices/default/containers/{{input}}/blobs/{{name}}","eventType":"Microsoft.Storage.BlobCreated","data":{},"eventTime":"2026-11-23T00:00:00Z","dataVersion":""}""";
+
+        using var climbing = await runner.Http.PostAsync(
+            new Uri("api/events", UriKind.Relative),
+            RunnerTestHost.Json($"[{Event($"../{host.Storage.Options.ArchiveContainer}/old.jsonl")},{Event($"../{state}/instances/x.jsonl")},{Event("%2e%2e/x.jsonl")}]"));
+        var answer = JsonDocument.Parse(await climbing.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, climbing.StatusCode);
+        Assert.Equal(3, answer.GetProperty("ignored").GetInt32());
+        Assert.Empty(answer.GetProperty("started").EnumerateArray());
+        Assert.Empty((await runner.Client.ListAsync()).Batches);
+        Assert.True(await host.Storage.Archive.GetBlobClient("old.jsonl").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task EventGrid_DeliveryOverOneMebibyte_Answers413()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var padding = new string('x', 1_600_000);
+
+        using var large = await runner.Http.PostAsync(new Uri("api/events", UriKind.Relative), RunnerTestHost.Json($$"""[{"id":"1","eventType":"Other","data":"{{padding}}"}]"""));
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, new Uri("api/events", UriKind.Relative))
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes($$"""[{"id":"1","eventType":"Other","data":"{{padding}}"}]"""))),
+        };
+        chunked.Headers.TransferEncodingChunked = true;
+        using var streamed = await runner.Http.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        Assert.Equal("application/problem+json", streamed.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task QueueStart_MessagesThatCanNeverStart_ArePoisonedAtOnceAndTheRestOfTheBatchRuns()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Runner:MaxDequeueCount"] = "5" });
+        var requests = host.Storage.Queues.GetQueueClient(host.Settings["Runner:RequestsQueue"]);
+        var poison = host.Storage.Queues.GetQueueClient(host.Settings["Runner:RequestsQueue"] + "-poison");
+        await requests.CreateIfNotExistsAsync();
+        await poison.CreateIfNotExistsAsync();
+        var good = await host.DropAsync("good.jsonl", RunnerTestHost.Lines(2));
+        foreach (var text in new[] { """{"blob": {}}""", """{"blob": {"name": ""}}""", """{"requests": []}""", """{"blob": {"name": "../x/y.jsonl"}}""", "42", """{"blob": {"name": "good.jsonl"}}""" })
+        {
+            await requests.SendMessageAsync(text);
+        }
+
+        var runner = await host.StartRunnerAsync(null, "--no-watch");
+        var poisoned = new List<JsonElement>();
+        await host.EventuallyAsync(async () =>
+        {
+            foreach (var message in (await poison.ReceiveMessagesAsync(maxMessages: 10)).Value)
+            {
+                poisoned.Add(JsonDocument.Parse(message.Body.ToString()).RootElement.Clone());
+                await poison.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+
+            return poisoned.Count == 5;
+        }, "five poisoned messages");
+        var done = await host.WaitForCompletionAsync(runner.Client, Core.Workflow.BatchInstanceId.From(good));
+
+        Assert.All(poisoned, p => Assert.Equal(1, p.GetProperty("attempts").GetInt32()));
+        Assert.Contains(poisoned, p => p.GetProperty("reason").GetString()!.Contains("blob.name", StringComparison.Ordinal));
+        Assert.Contains(poisoned, p => p.GetProperty("reason").GetString()!.Contains("'requests' is empty", StringComparison.Ordinal));
+        Assert.Equal(Core.Workflow.BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(0, (await requests.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task Serve_LoopbackHostNameWithoutAKey_RefusesToStartInOneLine()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+
+        var (exitCode, output) = await RunnerProcess.RunToExitAsync(host.Settings, "serve", "--urls", "http://loopback:0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("ApiKey", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_KestrelEndpointFromConfigurationWithoutAKey_RefusesToStart()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var settings = new Dictionary<string, string?>(host.Settings) { ["Kestrel:Endpoints:Http:Url"] = "http://0.0.0.0:0" };
+
+        var (exitCode, output) = await RunnerProcess.RunToExitAsync(settings, "serve");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("0.0.0.0", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<string>> ListAsync(Azure.Storage.Blobs.BlobContainerClient container)
+    {
+        var names = new List<string>();
+        if (!await container.ExistsAsync())
+        {
+            return names;
+        }
+
+        await foreach (BlobItem blob in container.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
+    }
+}
