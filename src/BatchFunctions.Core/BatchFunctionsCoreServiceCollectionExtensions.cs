@@ -107,6 +107,8 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         // Transient: it holds the typed MistralClient, whose HttpClient the factory rotates.
         services.AddTransient<BatchActivities>();
         services.AddTransient<BatchSubmitter>();
+        services.AddTransient<IdempotencyStore>();
+        services.AddTransient<StartRequestReader>();
         return services;
     }
 

@@ -21,4 +21,5 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(BatchList))]
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(PoisonMessage))]
+[JsonSerializable(typeof(IdempotencyRecord))]
 public sealed partial class BatchJsonContext : JsonSerializerContext;

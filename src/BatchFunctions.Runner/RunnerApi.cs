@@ -40,7 +40,7 @@ public static class RunnerApi
     internal static IResult Problem(int status, string title, string? detail, IReadOnlyList<string>? errors = null) =>
         Results.Json(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem, "application/problem+json", status);
 
-    private static async Task<IResult> StartAsync(HttpContext context, BatchSubmitter submitter, BatchRunner runner, BatchScheduler scheduler, TimeProvider timeProvider, IOptions<RunnerOptions> options)
+    private static async Task<IResult> StartAsync(HttpContext context, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider, IOptions<RunnerOptions> options)
     {
         var request = context.Request;
         var settings = options.Value;
@@ -56,55 +56,49 @@ public static class RunnerApi
             bodyLimit.MaxRequestBodySize = limit;
         }
 
-        BatchSource? source;
-        IReadOnlyList<string> errors;
+        StartDecision decision;
         try
         {
-            if (upload)
-            {
-                if (UploadQuery.Parse(name => request.Query[name]) is not { } fromQuery)
-                {
-                    return Problem(StatusCodes.Status400BadRequest, "Invalid start request", "timeout_hours must be a whole number and each metadata a key=value pair.");
-                }
-
-                (source, errors) = await submitter.UploadAsync(request.Body, fromQuery, context.RequestAborted);
-            }
-            else
-            {
-                StartBatchRequest? body;
-                try
-                {
-                    body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, context.RequestAborted);
-                }
-                catch (JsonException exception)
-                {
-                    return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", $"The body must be a JSON start request ({{\"blob\": {{...}}}} or {{\"requests\": [...]}}), or JSONL with Content-Type application/x-ndjson; the JSON breaks at line {exception.LineNumber + 1}.");
-                }
-
-                (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), context.RequestAborted);
-            }
+            var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+            decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, context.RequestAborted);
         }
         catch (Exception exception) when (IsTooLarge(exception))
         {
             return TooLarge(limit, upload);
         }
 
-        if (source is null)
+        var now = timeProvider.GetUtcNow();
+        switch (decision)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors), errors);
-        }
+            case StartRefused refused:
+                return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
 
-        var started = await runner.StartAsync(source, context.RequestAborted);
-        if (started.State is not { } state)
-        {
-            return Problem(StatusCodes.Status409Conflict, "Batch already ran", $"This input version ran as batch {BatchInstanceId.From(source)}, whose record has expired; upload it again to run it again.");
-        }
+            case StartRepeated repeated:
+                var known = await store.LoadAsync(repeated.InstanceId, context.RequestAborted) is (var knownState, _) ? BatchStatus.From(knownState, now) : null;
+                return Started(context, repeated.InstanceId, created: false, known);
 
-        scheduler.Wake();
-        var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{state.InstanceId}";
-        var response = new StartBatchResponse(state.InstanceId, started.Created, self, self + "/cancel", BatchStatus.From(state, timeProvider.GetUtcNow()));
+            case StartSource start:
+                var started = await runner.StartAsync(start.Source, context.RequestAborted);
+                if (started.State is not { } state)
+                {
+                    return Problem(StatusCodes.Status409Conflict, "Batch already ran", $"This input version ran as batch {BatchInstanceId.From(start.Source)}, whose record has expired; upload it again to run it again.");
+                }
+
+                scheduler.Wake();
+                var instanceId = await reader.RememberAsync(start, state.InstanceId, context.RequestAborted);
+                return Started(context, instanceId, started.Created && instanceId == state.InstanceId, instanceId == state.InstanceId ? BatchStatus.From(state, now) : null);
+
+            default:
+                throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");
+        }
+    }
+
+    private static IResult Started(HttpContext context, string instanceId, bool created, BatchStatus? status)
+    {
+        var request = context.Request;
+        var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         context.Response.Headers.Location = self;
-        return Results.Json(response, BatchJsonContext.Default.StartBatchResponse, statusCode: started.Created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Results.Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Default.StartBatchResponse, statusCode: created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> GetAsync(string id, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken) =>
@@ -114,7 +108,6 @@ public static class RunnerApi
 
     private static async Task<IResult> ListAsync(HttpRequest request, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
-        var status = request.Query["status"].ToString();
         var (paging, pagingError) = ListPaging.Parse(request.Query["page"].ToString(), request.Query["page_size"].ToString());
         if (paging is null)
         {
@@ -123,24 +116,16 @@ public static class RunnerApi
 
         var (page, pageSize) = paging;
 
-        // A name may be both (Rejected is a phase and an outcome): then either matches.
-        BatchPhase? phase = null;
-        BatchOutcome? outcome = null;
-        if (status.Length > 0 && !int.TryParse(status, CultureInfo.InvariantCulture, out _))
+        var (filter, filterError) = BatchStatusFilter.Parse(request.Query["status"].ToString());
+        if (filter is null)
         {
-            phase = Enum.TryParse<BatchPhase>(status, ignoreCase: true, out var p) ? p : null;
-            outcome = Enum.TryParse<BatchOutcome>(status, ignoreCase: true, out var o) ? o : null;
-        }
-
-        if (status.Length > 0 && phase is null && outcome is null)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", $"status must be a phase ({string.Join(", ", Enum.GetNames<BatchPhase>())}) or an outcome ({string.Join(", ", Enum.GetNames<BatchOutcome>())}).");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", filterError);
         }
 
         var matching = new List<InstanceEntry>();
         await foreach (var entry in store.ListAsync(cancellationToken))
         {
-            if (status.Length == 0 || (phase is not null && entry.Phase == phase) || (outcome is not null && entry.Outcome == outcome))
+            if (filter.Matches(entry.Phase, entry.Outcome))
             {
                 matching.Add(entry);
             }

@@ -52,6 +52,34 @@ public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
         }
     }
 
+    [Fact]
+    public async Task Submit_SameIdempotencyKeyTwice_StartsOneBatchAndPaysOnce()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var work = Directory.CreateTempSubdirectory("batchfn-cli-");
+        var input = Path.Combine(work.FullName, "keyed.jsonl");
+        await File.WriteAllTextAsync(input, RunnerTestHost.Lines(3));
+        var none = new Dictionary<string, string?>();
+
+        try
+        {
+            var first = await RunnerProcess.RunToExitAsync(none, "submit", input, "--idempotency-key", "run-42", "--url", runner.Address.ToString());
+            var second = await RunnerProcess.RunToExitAsync(none, "submit", input, "--idempotency-key", "run-42", "--url", runner.Address.ToString());
+            var id = SubmittedId().Match(first.Output).Groups["id"].Value;
+            await host.WaitForCompletionAsync(runner.Client, id);
+
+            Assert.True(first.ExitCode == 0, first.Output);
+            Assert.Contains($"Batch {id} exists already", second.Output, StringComparison.Ordinal);
+            Assert.Single((await runner.Client.ListAsync()).Batches);
+            Assert.Single(await host.JobsOfAsync(id));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"Batch (?<id>bf-[0-9a-f]{32}) started")]
     private static partial Regex SubmittedId();
 }

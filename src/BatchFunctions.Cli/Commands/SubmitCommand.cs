@@ -16,12 +16,13 @@ internal static class SubmitCommand
         var name = new Option<string?>("--name") { Description = "The input blob's name (default: the file's name)." };
         var wait = new Option<bool>("--wait", "-w") { Description = "Follow the batch with a live progress display, then download its files." };
         var outputDirectory = new Option<DirectoryInfo?>("--out", "-o") { Description = "With --wait: where to download results.jsonl, errors.jsonl and summary.json." };
+        var idempotencyKey = new Option<string?>("--idempotency-key") { Description = "Sent as Idempotency-Key: the same key and file within a day start one batch (default: a new key per run, reused by its own retries)." };
         var interval = new Option<double>("--poll-seconds") { Description = "With --wait: seconds between status reads.", DefaultValueFactory = _ => 2 };
         var job = new JobSettingsOptions();
         var connection = new ApiConnection();
         var command = new Command("submit", "Send a JSONL file to a runner or Function App and start its batch; --wait follows it to the end. Exit 0 when started (with --wait: when it succeeded).")
         {
-            file, name, wait, outputDirectory, interval,
+            file, name, wait, outputDirectory, interval, idempotencyKey,
         };
         job.AddTo(command);
         connection.AddTo(command);
@@ -50,11 +51,8 @@ internal static class SubmitCommand
 
             return await connection.RunAsync(parse, error, async (client, _) =>
             {
-                StartBatchResponse started;
-                await using (var content = path.OpenRead())
-                {
-                    started = await client.SubmitAsync(content, settings, cancellationToken);
-                }
+                var key = parse.GetValue(idempotencyKey) ?? Guid.NewGuid().ToString();
+                var started = await SubmitWithRetriesAsync(client, path, settings, key, error, cancellationToken);
 
                 await output.WriteLineAsync($"Batch {started.Id} {(started.Started ? "started" : "exists already")}: {started.StatusUrl}");
                 if (!parse.GetValue(wait))
@@ -72,6 +70,28 @@ internal static class SubmitCommand
             });
         });
         return command;
+    }
+
+    /// <summary>
+    /// Sends the file, and again with the same key when the answer was lost (connection dropped, 5xx, 408 or
+    /// 429): the host answers a repeat with the batch the first attempt started, so a retry never pays twice.
+    /// </summary>
+    private static async Task<StartBatchResponse> SubmitWithRetriesAsync(BatchApiClient client, FileInfo path, StartBatchRequest settings, string key, TextWriter error, CancellationToken cancellationToken)
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var content = path.OpenRead();
+                return await client.SubmitAsync(content, settings, key, cancellationToken);
+            }
+            catch (Exception exception) when (attempt < Attempts && exception is HttpRequestException or BatchApiException { Status: >= System.Net.HttpStatusCode.InternalServerError or System.Net.HttpStatusCode.RequestTimeout or System.Net.HttpStatusCode.TooManyRequests })
+            {
+                await error.WriteLineAsync($"Sending {path.Name} failed ({exception.Message}); trying again with the same Idempotency-Key.");
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+        }
     }
 
     /// <summary>Reads the batch's status until it is completed, showing progress.</summary>

@@ -27,6 +27,9 @@ public sealed class BatchDefaultsOptions
     /// <summary>The most requests one input may hold.</summary>
     public long MaxRequestsPerBatch { get; set; } = 1_000_000;
 
+    /// <summary>How long an <c>Idempotency-Key</c> of <c>POST /api/batches</c> keeps answering with the batch it started.</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Delete the files we uploaded to Mistral once the batch is over (Mistral keeps them 30 days otherwise).</summary>
     public bool DeleteUploadedFiles { get; set; } = true;
 }

@@ -17,8 +17,11 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
     /// <summary>The header carrying the key, as Azure Functions expects it.</summary>
     public const string KeyHeader = "x-functions-key";
 
-    /// <summary>Streams a JSONL file to the host, which stores it as a new input and starts its batch.</summary>
-    public async Task<StartBatchResponse> SubmitAsync(Stream jsonl, StartBatchRequest settings, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Streams a JSONL file to the host, which stores it as a new input and starts its batch. With
+    /// <paramref name="idempotencyKey"/>, sending the same request again (after a lost answer) starts nothing new.
+    /// </summary>
+    public async Task<StartBatchResponse> SubmitAsync(Stream jsonl, StartBatchRequest settings, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jsonl);
         ArgumentNullException.ThrowIfNull(settings);
@@ -27,14 +30,16 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         content.Headers.ContentType = new MediaTypeHeaderValue(UploadQuery.ContentType);
         using var request = NewRequest(HttpMethod.Post, "api/batches" + (query.Length == 0 ? string.Empty : "?" + query));
         request.Content = content;
+        AddKey(request, idempotencyKey);
         return await SendAsync(request, BatchJsonContext.Default.StartBatchResponse, cancellationToken);
     }
 
-    /// <summary>Starts the batch of an uploaded blob or of inline requests.</summary>
-    public async Task<StartBatchResponse> StartAsync(StartBatchRequest start, CancellationToken cancellationToken = default)
+    /// <summary>Starts the batch of an uploaded blob or of inline requests; <paramref name="idempotencyKey"/> as for <see cref="SubmitAsync"/>.</summary>
+    public async Task<StartBatchResponse> StartAsync(StartBatchRequest start, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         using var request = NewRequest(HttpMethod.Post, "api/batches");
         request.Content = JsonContent.Create(start, BatchJsonContext.Default.StartBatchRequest);
+        AddKey(request, idempotencyKey);
         return await SendAsync(request, BatchJsonContext.Default.StartBatchResponse, cancellationToken);
     }
 
@@ -97,6 +102,14 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         }
 
         return request;
+    }
+
+    private static void AddKey(HttpRequestMessage request, string? idempotencyKey)
+    {
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(IdempotencyStore.Header, idempotencyKey);
+        }
     }
 
     private async Task<T> SendAsync<T>(HttpRequestMessage request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)

@@ -1,0 +1,85 @@
+using System.Text;
+using System.Text.Json;
+using BatchFunctions.Core.Workflow;
+
+namespace BatchFunctions.Core.Api;
+
+/// <summary>
+/// Reads a <c>POST /api/batches</c> body for either host: a JSON start request, or a JSONL body with its
+/// settings in the query, checked field by field, and the <c>Idempotency-Key</c> honoured (the same key and
+/// request within the retention give the batch it started; the same key with another request is refused).
+/// The body is fingerprinted in the pass that parses or stores it. Body size limits are the host's.
+/// </summary>
+public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStore idempotency)
+{
+    /// <summary>What the request comes to.</summary>
+    /// <param name="body">The request body.</param>
+    /// <param name="contentType">Its content type.</param>
+    /// <param name="query">A query parameter's values.</param>
+    /// <param name="idempotencyKey">The <c>Idempotency-Key</c> header, if given.</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    public async Task<StartDecision> ReadAsync(Stream body, string? contentType, Func<string, IReadOnlyList<string?>> query, string? idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(query);
+        if (idempotencyKey is not null && IdempotencyStore.CheckKey(idempotencyKey) is { } keyProblem)
+        {
+            return new StartRefused(400, "Invalid Idempotency-Key", keyProblem);
+        }
+
+        var previous = idempotencyKey is null ? null : await idempotency.FindAsync(idempotencyKey, cancellationToken);
+        using var hashing = new HashingStream(body);
+        BatchSource? source = null;
+        IReadOnlyList<string> errors = [];
+        if (UploadQuery.IsJsonl(contentType))
+        {
+            if (UploadQuery.Parse(query) is not { } settings)
+            {
+                return new StartRefused(400, "Invalid start request", "The query parameter 'timeout_hours' must be a whole number and each 'metadata' a key=value pair.");
+            }
+
+            hashing.Append(Encoding.UTF8.GetBytes("jsonl?" + UploadQuery.Format(settings) + "\n"));
+            if (previous is null)
+            {
+                (source, errors) = await submitter.UploadAsync(hashing, settings, cancellationToken);
+            }
+        }
+        else
+        {
+            hashing.Append("json\n"u8);
+            StartBatchRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync(hashing, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
+            }
+            catch (JsonException exception)
+            {
+                return new StartRefused(400, "Invalid JSON", $"The body must be a JSON start request ({{\"blob\": {{\"name\": ...}}}} or {{\"requests\": [...]}}), or JSONL with Content-Type application/x-ndjson; the JSON breaks at line {exception.LineNumber + 1}.");
+            }
+
+            if (previous is null)
+            {
+                (source, errors) = await submitter.ResolveAsync(request ?? new StartBatchRequest(), cancellationToken);
+            }
+        }
+
+        var hash = await hashing.CompleteAsync(cancellationToken);
+        if (previous is not null)
+        {
+            return previous.RequestHash == hash
+                ? new StartRepeated(previous.InstanceId)
+                : new StartRefused(422, "Idempotency-Key reused", $"This {IdempotencyStore.Header} started batch {previous.InstanceId} with another request; use a new key for a new batch.");
+        }
+
+        return source is null
+            ? new StartRefused(400, "Invalid start request", string.Join(" ", errors), errors)
+            : new StartSource(source, idempotencyKey, hash);
+    }
+
+    /// <summary>Records which batch a keyed request started; returns the batch the key stands for (another's, when a twin request won).</summary>
+    public async Task<string> RememberAsync(StartSource start, string instanceId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return start.IdempotencyKey is { } key ? (await idempotency.RecordAsync(key, start.RequestHash, instanceId, cancellationToken)).InstanceId : instanceId;
+    }
+}
