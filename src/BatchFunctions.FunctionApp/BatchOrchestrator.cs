@@ -9,7 +9,7 @@ namespace BatchFunctions.FunctionApp;
 /// <summary>
 /// The Durable driver of the decider, and nothing more: decide, run the activities (in parallel), wait on a
 /// durable timer raced with a cancel event, publish the status, and continue as new every few dozen steps.
-/// Every decision is the decider's.
+/// Every decision is the decider's, made with the options kept in the batch's state.
 /// </summary>
 public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
 {
@@ -19,21 +19,22 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
     /// <summary>The external event a cancel request raises.</summary>
     public const string CancelEvent = "cancel";
 
-    private const int StepsPerGeneration = 40;
-
-    private static readonly TaskOptions ActivityOptions = new(new TaskRetryOptions(new RetryPolicy(3, TimeSpan.FromSeconds(10), 2, TimeSpan.FromMinutes(2))));
-
     /// <summary>Runs one generation of the batch's history.</summary>
     [Function(Name)]
     public async Task<BatchStatus> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var logger = context.CreateReplaySafeLogger<BatchOrchestrator>();
-        var workflow = options.Value;
         var state = context.GetInput<BatchState>() ?? throw new InvalidOperationException("The orchestration needs its BatchState as input.");
-        var cancel = context.WaitForExternalEvent<bool>(CancelEvent);
 
-        for (var step = 0; step < StepsPerGeneration; step++)
+        // Options are read from configuration only for state written before they were kept in it, once:
+        // every replay of this generation then decides with the same values.
+        var workflow = state.Workflow ?? options.Value.Snapshot();
+        state = state with { Workflow = workflow };
+        var cancel = context.WaitForExternalEvent<bool>(CancelEvent);
+        var activityOptions = new TaskOptions(new TaskRetryOptions(new RetryPolicy(Math.Max(1, workflow.ActivityAttempts), workflow.ActivityRetryDelay, 2, TimeSpan.FromMinutes(2))));
+
+        for (var step = 0; step < workflow.StepsPerGeneration; step++)
         {
             if (cancel.IsCompleted)
             {
@@ -49,7 +50,7 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
                     return BatchStatus.From(state, now);
 
                 case RunActivities run:
-                    var results = await Task.WhenAll(run.Calls.Select(call => context.CallActivityAsync<ActivityResult>(call.Name, call, ActivityOptions)));
+                    var results = await Task.WhenAll(run.Calls.Select(call => CallAsync(context, call, activityOptions)));
                     var arrived = Now(context);
                     foreach (var result in results)
                     {
@@ -62,7 +63,14 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
                     using (var timerCancellation = new CancellationTokenSource())
                     {
                         var timer = context.CreateTimer(wait.WakeAt.UtcDateTime, timerCancellation.Token);
-                        if (await Task.WhenAny(timer, cancel) == cancel)
+
+                        // Once the cancel is in the state, the event has said all it has to say: racing the
+                        // completed event again would end every later wait at once.
+                        if (state.CancelRequested || cancel.IsCompleted)
+                        {
+                            await timer;
+                        }
+                        else if (await Task.WhenAny(timer, cancel) == cancel)
                         {
                             // The event won: release the timer so the orchestration does not wait on it.
                             timerCancellation.Cancel();
@@ -77,6 +85,22 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
         // Keep the history small; a cancel event not yet seen is carried over to the next generation.
         context.ContinueAsNew(state, preserveUnprocessedEvents: true);
         return BatchStatus.From(state, Now(context));
+    }
+
+    /// <summary>
+    /// An activity that still throws after its retry policy is a failed step, not a failed orchestration:
+    /// the decider then finalizes the batch (summary, archive, notification) with the reason.
+    /// </summary>
+    private static async Task<ActivityResult> CallAsync(TaskOrchestrationContext context, ActivityCall call, TaskOptions options)
+    {
+        try
+        {
+            return await context.CallActivityAsync<ActivityResult>(call.Name, call, options);
+        }
+        catch (TaskFailedException exception)
+        {
+            return ActivityResult.Fail(call, $"{call.Name} threw {exception.FailureDetails.ErrorType} after its retries.");
+        }
     }
 
     private static DateTimeOffset Now(TaskOrchestrationContext context) => new(context.CurrentUtcDateTime, TimeSpan.Zero);

@@ -38,6 +38,13 @@ public sealed class BlobStarterFunctions(BatchStarter starter, BatchStorage stor
             return;
         }
 
+        // The trigger's path pins the container; the name is still checked before it is used anywhere.
+        if (BlobNames.CheckInputName(name, "The blob name") is { } problem)
+        {
+            OrchestratorLog.BlobIgnored(logger, string.Concat(name.Select(c => char.IsControl(c) ? '?' : c)), problem);
+            return;
+        }
+
         var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
         var source = new BatchSource(storage.AccountName, blob.BlobContainerName, name, properties.Value.ETag.ToString());
         await starter.StartAsync(client, source, cancellationToken);

@@ -22,6 +22,7 @@ public static class FunctionAppServiceCollectionExtensions
             }
         });
         services.AddSingleton<BatchStarter>();
+        services.AddHostedService<StorageInitializer>();
         return services;
     }
 }

@@ -17,10 +17,8 @@ namespace BatchFunctions.FunctionApp;
 /// The HTTP API, with the runner's routes and contracts: start, get, list, cancel, files. Errors are RFC 9457
 /// problem details. Function keys protect every route.
 /// </summary>
-public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submitter, MistralClient mistral, BatchStorage storage)
+public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader reader, MistralClient mistral, BatchStorage storage, TimeProvider timeProvider)
 {
-    private const int MaxPageSize = 100;
-
     /// <summary><c>POST /api/batches</c> (JSON start request, or a JSONL body): 202 (200 when it already existed) with the status and cancel URLs.</summary>
     [Function(nameof(StartBatch))]
     public async Task<IActionResult> StartBatch(
@@ -29,42 +27,34 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        BatchSource? source;
-        IReadOnlyList<string> errors;
-        if (UploadQuery.IsJsonl(request.ContentType))
+        ArgumentNullException.ThrowIfNull(client);
+
+        // A JSONL body is streamed into the input container; the host's request size limit applies.
+        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, cancellationToken);
+        switch (decision)
         {
-            // A JSONL body is streamed into the input container; the host's request size limit applies.
-            if (UploadQuery.Parse(name => request.Query[name]) is not { } settings)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid start request", "timeout_hours must be a whole number and each metadata a key=value pair.");
-            }
+            case StartRefused refused:
+                return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
 
-            (source, errors) = await submitter.UploadAsync(request.Body, settings, cancellationToken);
+            case StartRepeated repeated:
+                return Started(request, repeated.InstanceId, created: false, await ReadStatusAsync(client, repeated.InstanceId, cancellationToken));
+
+            case StartSource start:
+                var (instanceId, started) = await starter.StartAsync(client, start.Source, cancellationToken);
+                var remembered = await reader.RememberAsync(start, instanceId, cancellationToken);
+                return Started(request, remembered, started && remembered == instanceId, await ReadStatusAsync(client, remembered, cancellationToken));
+
+            default:
+                throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");
         }
-        else
-        {
-            StartBatchRequest? body;
-            try
-            {
-                body = await JsonSerializer.DeserializeAsync(request.Body, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
-            }
-            catch (JsonException)
-            {
-                return Problem(StatusCodes.Status400BadRequest, "Invalid JSON", "The body must be a JSON start request ({\"blob\": {...}} or {\"requests\": [...]}), or JSONL with Content-Type application/x-ndjson.");
-            }
+    }
 
-            (source, errors) = await submitter.ResolveAsync(body ?? new StartBatchRequest(), cancellationToken);
-        }
-
-        if (source is null)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid start request", string.Join(" ", errors), errors);
-        }
-
-        var (instanceId, started) = await starter.StartAsync(client, source, cancellationToken);
-        var self = $"{request.Scheme}://{request.Host}/api/batches/{instanceId}";
+    private static ContentResult Started(HttpRequest request, string instanceId, bool created, BatchStatus? status)
+    {
+        var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         request.HttpContext.Response.Headers.Location = self;
-        return Json(new StartBatchResponse(instanceId, started, self, self + "/cancel", null), BatchJsonContext.Default.StartBatchResponse, started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Default.StartBatchResponse, created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/batches/{id}</c>: the shared status record.</summary>
@@ -87,19 +77,24 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var filter = request.Query["status"].ToString();
-        if (!int.TryParse(request.Query["page"].ToString() is { Length: > 0 } p ? p : "0", NumberStyles.Integer, CultureInfo.InvariantCulture, out var page) || page < 0
-            || !int.TryParse(request.Query["page_size"].ToString() is { Length: > 0 } s ? s : "50", NumberStyles.Integer, CultureInfo.InvariantCulture, out var pageSize) || pageSize is < 1 or > MaxPageSize)
+        var (paging, pagingError) = ListPaging.Parse(request.Query["page"].ToString(), request.Query["page_size"].ToString());
+        if (paging is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", $"page must be 0 or more and page_size from 1 to {MaxPageSize}.");
+            return Problem(StatusCodes.Status400BadRequest, "Invalid paging", pagingError!);
         }
 
+        var (filter, filterError) = BatchStatusFilter.Parse(request.Query["status"].ToString());
+        if (filter is null)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid status filter", filterError!);
+        }
+
+        var (page, pageSize) = paging;
         var statuses = new List<BatchStatus>();
         var skipped = 0;
-        await foreach (var instance in client.GetAllInstancesAsync(null).WithCancellation(cancellationToken))
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }).WithCancellation(cancellationToken))
         {
-            if (instance.ReadCustomStatusAs<BatchStatus>() is not { } status
-                || (filter.Length > 0 && !string.Equals(status.Phase.ToString(), filter, StringComparison.OrdinalIgnoreCase) && !string.Equals(status.Outcome?.ToString(), filter, StringComparison.OrdinalIgnoreCase)))
+            if (StatusOf(instance) is not { } status || !filter.Matches(status.Phase, status.Outcome))
             {
                 continue;
             }
@@ -143,7 +138,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
 
         // The event is the orchestration's record of the request; Mistral's own CANCELLATION_REQUESTED is the
         // second one, seen at the next poll even if the event were lost.
-        await client.RaiseEventAsync(id, BatchOrchestrator.CancelEvent, true);
+        await client.RaiseEventAsync(id, BatchOrchestrator.CancelEvent, true, cancellationToken);
         foreach (var jobId in status.Parts.Where(p => p.JobId is not null && !BatchJobStatus.FromValue(p.JobStatus ?? string.Empty).IsTerminal).Select(p => p.JobId!))
         {
             try
@@ -189,17 +184,35 @@ public sealed class HttpApiFunctions(BatchStarter starter, BatchSubmitter submit
         }
     }
 
-    private static async Task<BatchStatus?> ReadStatusAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
+    private async Task<BatchStatus?> ReadStatusAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
-        if (instance is null)
+        // An id of another shape was never made here: no need to ask the task hub about it.
+        if (!BatchInstanceId.IsWellFormed(id))
         {
             return null;
         }
 
-        return instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
-            ? instance.ReadOutputAs<BatchStatus>()
-            : instance.ReadCustomStatusAs<BatchStatus>();
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
+        return instance is null ? null : StatusOf(instance);
+    }
+
+    /// <summary>
+    /// The status of an instance: its output once completed, else its custom status, else (Pending, not yet
+    /// run) the status of its input state, so that a batch exists from the moment it was started.
+    /// </summary>
+    private BatchStatus? StatusOf(OrchestrationMetadata instance)
+    {
+        if (instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed && instance.ReadOutputAs<BatchStatus>() is { } output)
+        {
+            return output;
+        }
+
+        if (instance.ReadCustomStatusAs<BatchStatus>() is { } custom)
+        {
+            return custom;
+        }
+
+        return instance.ReadInputAs<BatchState>() is { } input ? BatchStatus.From(input, timeProvider.GetUtcNow()) : null;
     }
 
     // Serialised with Core's context, not MVC's options, so that both hosts answer the same snake_case JSON.

@@ -17,6 +17,15 @@ internal static partial class OrchestratorLog
     [LoggerMessage(3004, LogLevel.Debug, "Ignoring blob {Name}: not a .jsonl input")]
     public static partial void Ignored(ILogger logger, string name);
 
+    [LoggerMessage(3006, LogLevel.Error, "Request message {MessageId} moved to {PoisonQueue}: {Reason}")]
+    public static partial void Poisoned(ILogger logger, string messageId, string poisonQueue, string reason);
+
+    [LoggerMessage(3007, LogLevel.Warning, "Blob {Name} ignored: {Reason}")]
+    public static partial void BlobIgnored(ILogger logger, string name, string reason);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Could not create the containers and queues ({Status} {Code}); in Azure the deployment creates them")]
+    public static partial void StorageNotCreated(ILogger logger, int status, string? code);
+
     [LoggerMessage(3005, LogLevel.Warning, "Start request rejected: {Reason}")]
     public static partial void Rejected(ILogger logger, string reason);
 }

@@ -34,7 +34,7 @@ public sealed class BatchRunner(
         }
 
         var instanceId = BatchInstanceId.From(source);
-        var result = await store.CreateOrLoadAsync(BatchState.Start(instanceId, source, timeProvider.GetUtcNow()), cancellationToken);
+        var result = await store.CreateOrLoadAsync(BatchState.Start(instanceId, source, timeProvider.GetUtcNow(), options.Value), cancellationToken);
         RunnerLog.Start(logger, instanceId, result.Created ? "started" : result.Expired ? "expired already" : "found");
         return result;
     }
@@ -98,7 +98,7 @@ public sealed class BatchRunner(
             return new StepResult(null, null, Busy: false);
         }
 
-        var workflow = options.Value;
+        var workflow = state.Workflow ?? options.Value;
         var now = timeProvider.GetUtcNow();
         var step = BatchDecider.Decide(state, now, workflow);
         if (step is WaitUntil early)

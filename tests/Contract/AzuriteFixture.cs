@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace BatchFunctions.IntegrationTests;
+namespace BatchFunctions.Tests.Contract;
 
 /// <summary>
 /// Starts the repository's pinned Azurite (node_modules/.bin/azurite, installed by ./test.sh) in memory on

@@ -26,6 +26,9 @@ public static class BlobLayout
     /// <summary>The validation report in the staging container.</summary>
     public static string ValidationReport(string instanceId) => $"{instanceId}/validation.json";
 
+    /// <summary>The claim a Function App start makes before it schedules the batch's orchestration, in the staging container.</summary>
+    public static string StartClaim(string instanceId) => $"{instanceId}/start.claim";
+
     /// <summary>A part's input in the staging container.</summary>
     public static string Part(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/parts/part-{index:D4}.jsonl");
 

@@ -24,6 +24,10 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="Outputs">Where its files are.</param>
 /// <param name="CompletedAt">When it completed.</param>
 /// <param name="Steps">Steps decided so far, so that a driver can restart its history now and then.</param>
+/// <param name="Workflow">
+/// The workflow options in force when the batch started, kept so that a deploy that changes a setting does
+/// not change decisions a replaying orchestration already made; null in state written before they were kept.
+/// </param>
 public sealed record BatchState(
     int SchemaVersion,
     string InstanceId,
@@ -44,7 +48,8 @@ public sealed record BatchState(
     string? Failure = null,
     BatchOutputs? Outputs = null,
     DateTimeOffset? CompletedAt = null,
-    int Steps = 0)
+    int Steps = 0,
+    WorkflowOptions? Workflow = null)
 {
     /// <summary>The schema written by this code.</summary>
     public const int CurrentSchemaVersion = 1;
@@ -52,4 +57,11 @@ public sealed record BatchState(
     /// <summary>A new batch, about to be validated.</summary>
     public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now) =>
         new(CurrentSchemaVersion, instanceId, source, now, BatchPhase.Validating, []);
+
+    /// <summary>A new batch that keeps <paramref name="options"/> for its whole life.</summary>
+    public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now, WorkflowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Start(instanceId, source, now) with { Workflow = options.Snapshot() };
+    }
 }

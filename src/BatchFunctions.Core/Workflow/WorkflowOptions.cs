@@ -30,6 +30,18 @@ public sealed class WorkflowOptions
     /// <summary>First retry delay of a failed step; doubles up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Attempts the Durable engine makes at an activity that throws (a bug or a crash, not an expected failure) before the step counts as failed.</summary>
+    public int ActivityAttempts { get; set; } = 3;
+
+    /// <summary>The first wait between those attempts; it doubles, up to two minutes.</summary>
+    public TimeSpan ActivityRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Steps a Durable orchestration takes before it continues as new, so that its history stays small.</summary>
+    public int StepsPerGeneration { get; set; } = 40;
+
+    /// <summary>A copy, to be kept in a batch's state: decisions already made must not change when the configuration does.</summary>
+    public WorkflowOptions Snapshot() => (WorkflowOptions)MemberwiseClone();
+
     /// <summary>The longest retry delay.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 }

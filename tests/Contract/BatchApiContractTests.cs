@@ -1,0 +1,183 @@
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Storage;
+
+namespace BatchFunctions.Tests.Contract;
+
+/// <summary>An HTTP answer, as either host gave it.</summary>
+public sealed record ApiAnswer(int Status, string? ContentType, string Body, string? Location)
+{
+    public JsonElement Json => JsonDocument.Parse(Body).RootElement.Clone();
+}
+
+/// <summary>A host of the HTTP API under contract test: the runner as a process, or the Function App's functions.</summary>
+public interface IContractHost : IAsyncDisposable
+{
+    BatchStorage Storage { get; }
+
+    Task<ApiAnswer> SendAsync(string method, string path, string? contentType = null, byte[]? body = null, IReadOnlyDictionary<string, string>? headers = null);
+}
+
+/// <summary>
+/// One HTTP contract, two hosts: every assertion here runs against the runner and against the Function App,
+/// so a difference between them fails a test. Each host's test project derives a class that starts its host.
+/// </summary>
+public abstract class BatchApiContractTests
+{
+    private const string Jsonl = "application/x-ndjson";
+
+    protected abstract Task<IContractHost> StartHostAsync();
+
+    [Fact]
+    public async Task StartInline_ThenGetListAndFiles_AnswerTheSameShapes()
+    {
+        await using var host = await StartHostAsync();
+
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$$"""{"requests": [{{{Lines(3, ",")}}}], "name": "contract/inline.jsonl", "metadata": {"team": "data"}}"""));
+        Assert.Equal(202, started.Status);
+        var id = started.Json.GetProperty("id").GetString()!;
+        Assert.True(started.Json.GetProperty("started").GetBoolean());
+        Assert.EndsWith($"/api/batches/{id}", started.Location, StringComparison.Ordinal);
+        Assert.EndsWith($"/api/batches/{id}/cancel", started.Json.GetProperty("cancel_url").GetString(), StringComparison.Ordinal);
+
+        var done = await WaitForEndAsync(host, id);
+        Assert.Equal("Succeeded", done.GetProperty("outcome").GetString());
+        Assert.Equal("contract/inline.jsonl", done.GetProperty("input_name").GetString());
+
+        var results = await host.SendAsync("GET", $"api/batches/{id}/files/results");
+        Assert.Equal((200, Jsonl), (results.Status, results.ContentType));
+        Assert.Equal(3, results.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var summary = await host.SendAsync("GET", $"api/batches/{id}/files/summary");
+        Assert.Equal("Succeeded", summary.Json.GetProperty("status").GetString());
+        var rejection = await host.SendAsync("GET", $"api/batches/{id}/files/rejection");
+        Assert.Equal((404, "application/problem+json"), (rejection.Status, rejection.ContentType));
+
+        var listed = await host.SendAsync("GET", "api/batches?status=succeeded");
+        Assert.Equal(200, listed.Status);
+        Assert.Contains(listed.Json.GetProperty("batches").EnumerateArray(), b => b.GetProperty("id").GetString() == id);
+        var none = await host.SendAsync("GET", "api/batches?status=Cancelled");
+        Assert.Empty(none.Json.GetProperty("batches").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task StartJsonlAndBlob_AgainAndWithKeys_StartOneBatchEach()
+    {
+        await using var host = await StartHostAsync();
+        var body = Encoding.UTF8.GetBytes(Lines(2, "\n") + "\n");
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+
+        var first = await host.SendAsync("POST", "api/batches?model=mistral-small-latest&metadata=team%3Ddata", Jsonl, body, key);
+        var retried = await host.SendAsync("POST", "api/batches?model=mistral-small-latest&metadata=team%3Ddata", Jsonl, body, key);
+        var otherBody = await host.SendAsync("POST", "api/batches?model=mistral-small-latest&metadata=team%3Ddata", Jsonl, Encoding.UTF8.GetBytes(Lines(3, "\n") + "\n"), key);
+        var unkeyed = await host.SendAsync("POST", "api/batches", Jsonl, body);
+
+        Assert.Equal(202, first.Status);
+        Assert.Equal((200, first.Json.GetProperty("id").GetString()), (retried.Status, retried.Json.GetProperty("id").GetString()));
+        Assert.False(retried.Json.GetProperty("started").GetBoolean());
+        Assert.Equal((422, "application/problem+json"), (otherBody.Status, otherBody.ContentType));
+        Assert.Contains("Idempotency-Key", otherBody.Body, StringComparison.Ordinal);
+        Assert.NotEqual(first.Json.GetProperty("id").GetString(), unkeyed.Json.GetProperty("id").GetString());
+        Assert.Equal(2, await CountAsync(host.Storage.Input));
+
+        await host.Storage.Input.GetBlobClient("dropped.jsonl").UploadAsync(BinaryData.FromBytes(body));
+        var byBlob = await host.SendAsync("POST", "api/batches", "application/json", """{"blob": {"name": "dropped.jsonl"}}"""u8.ToArray());
+        var byBlobAgain = await host.SendAsync("POST", "api/batches", "application/json", """{"blob": {"name": "dropped.jsonl"}}"""u8.ToArray());
+        Assert.Equal((202, 200), (byBlob.Status, byBlobAgain.Status));
+        Assert.Equal(byBlob.Json.GetProperty("id").GetString(), byBlobAgain.Json.GetProperty("id").GetString());
+
+        foreach (var id in new[] { first, unkeyed, byBlob }.Select(a => a.Json.GetProperty("id").GetString()!))
+        {
+            Assert.Equal("Succeeded", (await WaitForEndAsync(host, id)).GetProperty("outcome").GetString());
+        }
+
+        var page = await host.SendAsync("GET", "api/batches?page=0&page_size=2");
+        var last = await host.SendAsync("GET", "api/batches?page=1&page_size=2");
+        Assert.Equal((2, 1), (page.Json.GetProperty("batches").GetArrayLength(), page.Json.GetProperty("next_page").GetInt32()));
+        Assert.Equal(1, last.Json.GetProperty("batches").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, last.Json.GetProperty("next_page").ValueKind);
+    }
+
+    [Fact]
+    public async Task Cancel_UnknownAndFinished_AnswerProblems()
+    {
+        await using var host = await StartHostAsync();
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(1, ",")}}]}"""));
+        var id = started.Json.GetProperty("id").GetString()!;
+        await WaitForEndAsync(host, id);
+
+        var unknown = await host.SendAsync("POST", "api/batches/bf-00000000000000000000000000000000/cancel");
+        var finished = await host.SendAsync("POST", $"api/batches/{id}/cancel");
+
+        Assert.Equal((404, "application/problem+json"), (unknown.Status, unknown.ContentType));
+        Assert.Equal((409, "application/problem+json"), (finished.Status, finished.ContentType));
+        Assert.Equal(409, finished.Json.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task MalformedRequests_AnswerProblemDocumentsNamingTheFieldAndWriteNothing()
+    {
+        await using var host = await StartHostAsync();
+        var other = host.Storage.Blobs.GetBlobContainerClient(host.Storage.Options.InputContainer + "-other");
+        await other.CreateIfNotExistsAsync();
+        await other.GetBlobClient("private/data.jsonl").UploadAsync(BinaryData.FromString(Lines(2, "\n")));
+        await other.GetBlobClient("x.jsonl").UploadAsync(BinaryData.FromString(Lines(2, "\n")));
+        await host.Storage.Archive.CreateIfNotExistsAsync();
+        await host.Storage.Archive.GetBlobClient("x.jsonl").UploadAsync(BinaryData.FromString(Lines(2, "\n")));
+
+        var failures = new List<string>();
+        foreach (var request in MalformedRequests.Starts(host.Storage.Options.ArchiveContainer, other.Name).Concat(MalformedRequests.Reads()))
+        {
+            var answer = await host.SendAsync(request.Method, request.Path, request.ContentType, request.Body);
+            if (answer.Status != request.Status || answer.ContentType != "application/problem+json"
+                || answer.Body.Contains("Exception", StringComparison.Ordinal) || answer.Body.Contains("   at ", StringComparison.Ordinal)
+                || (request.Mentions is { } field && !answer.Body.Contains(field, StringComparison.Ordinal)))
+            {
+                failures.Add($"{request.Name}: {answer.Status} {answer.Body}");
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.Equal(0, await CountAsync(host.Storage.Input));
+        Assert.Empty((await host.SendAsync("GET", "api/batches")).Json.GetProperty("batches").EnumerateArray());
+        Assert.Equal(2, await CountAsync(other));
+        Assert.Equal(1, await CountAsync(host.Storage.Archive));
+    }
+
+    /// <summary>Polls the status route until the batch is over (each poll is an API call, as a client makes it).</summary>
+    protected static async Task<JsonElement> WaitForEndAsync(IContractHost host, string id)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var answer = await host.SendAsync("GET", $"api/batches/{id}");
+            if (answer.Status == 200 && answer.Json.GetProperty("phase").GetString() == "Completed")
+            {
+                return answer.Json;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Batch {id} did not end: {answer.Status} {answer.Body}");
+            await Task.Delay(100);
+        }
+    }
+
+    protected static string Lines(int count, string separator) => string.Join(separator, Enumerable.Range(1, count).Select(i =>
+        "{\"custom_id\":\"c" + i + "\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}}"));
+
+    private static async Task<int> CountAsync(Azure.Storage.Blobs.BlobContainerClient container)
+    {
+        if (!await container.ExistsAsync())
+        {
+            return 0;
+        }
+
+        var count = 0;
+        await foreach (BlobItem _ in container.GetBlobsAsync())
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
