@@ -84,6 +84,7 @@ public sealed class InputWatcher(
         }
 
         var ready = false;
+        string? failing = null;
         using var timer = new PeriodicTimer(options.Value.WatchInterval, timeProvider);
         try
         {
@@ -98,6 +99,11 @@ public sealed class InputWatcher(
                     }
 
                     await ScanAsync(stoppingToken);
+                    if (failing is not null)
+                    {
+                        RunnerLog.WatchRecovered(logger, storage.Options.InputContainer);
+                        failing = null;
+                    }
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
@@ -105,9 +111,12 @@ public sealed class InputWatcher(
                     {
                         RunnerLog.StorageUnreachable(logger, storage.Blobs.Uri);
                     }
-                    else
+                    else if (failing != exception.GetType().FullName)
                     {
-                        RunnerLog.WatchFailed(logger, exception);
+                        // Once per kind of failure, not at every look: the watcher goes on looking, and the
+                        // scheduler, the queue listener and the HTTP API go on working meanwhile.
+                        failing = exception.GetType().FullName;
+                        RunnerLog.WatchFailed(logger, exception, storage.Options.InputContainer);
                     }
                 }
             }

@@ -36,8 +36,11 @@ internal static partial class RunnerLog
     [LoggerMessage(4012, LogLevel.Warning, "Input {Container}/{Name} ignored: {Reason}")]
     public static partial void InputIgnored(ILogger logger, string container, string name, string reason);
 
-    [LoggerMessage(4011, LogLevel.Error, "Watching the input container failed")]
-    public static partial void WatchFailed(ILogger logger, Exception exception);
+    [LoggerMessage(4011, LogLevel.Error, "Listing {Container} failed; new inputs there are not seen until it works again (on Azurite, a blob name with a control character breaks the listing: remove that blob). Starts by HTTP, queue and events go on")]
+    public static partial void WatchFailed(ILogger logger, Exception exception, string container);
+
+    [LoggerMessage(4014, LogLevel.Information, "Listing {Container} works again")]
+    public static partial void WatchRecovered(ILogger logger, string container);
 
     [LoggerMessage(4020, LogLevel.Warning, "Request message {MessageId} failed (attempt {Attempt}): {Reason}")]
     public static partial void MessageFailed(ILogger logger, string messageId, long attempt, string reason);

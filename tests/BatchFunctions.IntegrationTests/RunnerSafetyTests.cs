@@ -94,6 +94,26 @@ public sealed class RunnerSafetyTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Watcher_ListingBrokenByAControlCharacterName_LogsOnceAndOtherStartsGoOn()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+
+        // Put there directly, not through BatchFunctions (which refuses such a name): on Azurite it breaks every listing.
+        await host.Storage.Input.GetBlobClient("bad\u0001name.jsonl").UploadAsync(BinaryData.FromString(RunnerTestHost.Lines(1)));
+        var runner = await host.StartRunnerAsync(null, "--no-queue");
+        await host.Storage.Archive.CreateIfNotExistsAsync();
+        var good = await host.DropAsync("good.jsonl", RunnerTestHost.Lines(2));
+
+        var started = await runner.Client.StartAsync(new StartBatchRequest(Blob: new BlobReference(null, "good.jsonl")));
+        var done = await host.WaitForCompletionAsync(runner.Client, started.Id);
+
+        Assert.Equal(Core.Workflow.BatchInstanceId.From(good), started.Id);
+        Assert.Equal(Core.Workflow.BatchOutcome.Succeeded, done.Outcome);
+        await host.EventuallyAsync(() => Task.FromResult(host.RunnerOutput.Contains("failed; new inputs there are not seen", StringComparison.Ordinal)), "the listing failure logged");
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(host.RunnerOutput, "failed; new inputs there are not seen"));
+    }
+
+    [Fact]
     public async Task Serve_LoopbackHostNameWithoutAKey_RefusesToStartInOneLine()
     {
         await using var host = await RunnerTestHost.StartAsync(azurite);
