@@ -69,7 +69,17 @@ public sealed partial class RunnerProcess : IAsyncDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
             var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // A command that should have ended is not left running after its test.
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"batchfn {string.Join(' ', arguments)} did not exit within 60 s.");
+            }
+
             return (process.ExitCode, await stdout + await stderr);
         }
     }
