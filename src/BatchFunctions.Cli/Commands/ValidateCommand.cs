@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 
@@ -11,7 +12,7 @@ internal static class ValidateCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<FileInfo>("file") { Description = "The JSONL file of requests ({\"custom_id\": ..., \"body\": {...}} per line)." };
-        var endpoint = new Option<string?>("--endpoint", "-e") { Description = "The job's endpoint, e.g. /v1/chat/completions; bodies get its checks." };
+        var endpoint = new Option<string?>("--endpoint", "-e") { Description = $"The job's endpoint; bodies get its checks (default: the workflow's default, {new BatchDefaultsOptions().Endpoint}, as the batch would)." };
         var model = new Option<string?>("--model", "-m") { Description = "The job's model; a different model in a body is warned about." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
         var maxLineBytes = new Option<int>("--max-line-bytes") { Description = "The longest line accepted.", DefaultValueFactory = _ => new JsonlValidationOptions().MaxLineBytes };
@@ -25,8 +26,8 @@ internal static class ValidateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
-            var endpointValue = parse.GetValue(endpoint);
-            if (endpointValue is not null && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpointValue)))
+            var endpointValue = parse.GetValue(endpoint) ?? new BatchDefaultsOptions().Endpoint;
+            if (!ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpointValue)))
             {
                 await error.WriteLineAsync($"Unknown endpoint '{endpointValue}'. Known: {string.Join(", ", ApiEndpoint.Known)}.");
                 return BatchFnApp.UsageError;
@@ -46,7 +47,7 @@ internal static class ValidateCommand
 
             var options = new JsonlValidationOptions
             {
-                Endpoint = endpointValue is null ? null : ApiEndpoint.FromValue(endpointValue),
+                Endpoint = ApiEndpoint.FromValue(endpointValue),
                 Model = parse.GetValue(model),
                 MaxLineBytes = parse.GetValue(maxLineBytes),
                 MaxIssues = parse.GetValue(maxIssues),

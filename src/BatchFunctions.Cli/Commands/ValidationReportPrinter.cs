@@ -12,16 +12,17 @@ internal static class ValidationReportPrinter
         await output.WriteLineAsync(string.Create(culture, $"{name}: {(report.IsValid ? "valid" : "INVALID")}"));
         await output.WriteLineAsync(string.Create(culture, $"  {report.Requests:N0} requests, {report.Lines:N0} lines, {Size(report.Bytes)}; endpoint checks: {options.Endpoint?.Value ?? "none (use --endpoint)"}"));
         await output.WriteLineAsync(string.Create(culture, $"  {report.ErrorCount:N0} errors, {report.WarningCount:N0} warnings"));
-        await PrintIssuesAsync(output, "error", report.Errors, report.ErrorCount);
-        await PrintIssuesAsync(output, "warning", report.Warnings, report.WarningCount);
+        await PrintIssuesAsync(output, name, "error", report.Errors, report.ErrorCount);
+        await PrintIssuesAsync(output, name, "warning", report.Warnings, report.WarningCount);
     }
 
-    private static async Task PrintIssuesAsync(TextWriter output, string kind, IReadOnlyList<JsonlIssue> issues, long total)
+    private static async Task PrintIssuesAsync(TextWriter output, string name, string kind, IReadOnlyList<JsonlIssue> issues, long total)
     {
         foreach (var issue in issues)
         {
-            var where = issue.Line == 0 ? "file" : string.Create(CultureInfo.InvariantCulture, $"line {issue.Line:N0}");
-            await output.WriteLineAsync($"  {kind,-7} {where,-14} {issue.Field ?? "-",-28} {issue.Code,-22} {issue.Message}");
+            // file:LINE: as compilers print it, so that editors and grep can jump to the line.
+            var where = issue.Line == 0 ? $"{name}:" : string.Create(CultureInfo.InvariantCulture, $"{name}:{issue.Line}:");
+            await output.WriteLineAsync($"{where} {kind}: {issue.Code}: {(issue.Field is null ? string.Empty : issue.Field + ": ")}{issue.Message}");
         }
 
         if (total > issues.Count)

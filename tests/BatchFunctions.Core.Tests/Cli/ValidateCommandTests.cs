@@ -30,7 +30,30 @@ public sealed class ValidateCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("INVALID", output, StringComparison.Ordinal);
-        Assert.Matches(@"error\s+line 2\s+body\.messages\s+missing_field", output);
+        Assert.Contains("bad.jsonl:2: error: missing_field: body.messages:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ChatFileWithoutMessagesAndNoEndpoint_IsCheckedAsTheWorkflowsDefaultEndpoint()
+    {
+        var path = Write("nomessages.jsonl", """{"custom_id":"a","body":{"prompt":"hi"}}""" + "\n");
+
+        var (code, output, _) = await RunAsync("validate", path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("endpoint checks: /v1/chat/completions", output, StringComparison.Ordinal);
+        Assert.Contains("nomessages.jsonl:1: error: missing_field", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ErrorBeyondLineOneThousand_PrintsTheLineWithoutSeparators()
+    {
+        var line = """{"custom_id":"ID","body":{"messages":[{"role":"user","content":"hi"}]}}""";
+        var path = Write("long.jsonl", string.Concat(Enumerable.Range(1, 1200).Select(i => line.Replace("ID", i.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) + "\n")) + "not json\n");
+
+        var (_, output, _) = await RunAsync("validate", path);
+
+        Assert.Contains("long.jsonl:1201: error: invalid_json", output, StringComparison.Ordinal);
     }
 
     [Fact]
