@@ -40,6 +40,21 @@ public sealed partial class MistralEmulatorApiTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Calls_SlowCallThenFastOne_RecordEachCallsOwnDuration()
+    {
+        (await _http.PostAsync(new Uri("_emulator/faults", UriKind.Relative), new StringContent("""{"kind":"slow","count":1,"delay_milliseconds":400}""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        (await _http.GetAsync(new Uri("v1/files", UriKind.Relative))).Dispose();
+        (await _http.GetAsync(new Uri("v1/files", UriKind.Relative))).Dispose();
+
+        var calls = (await ReadJsonAsync(await _http.GetAsync(new Uri("_emulator/calls", UriKind.Relative)))).EnumerateArray().Where(c => c.GetProperty("path").GetString() == "/v1/files").ToList();
+
+        Assert.Equal(2, calls.Count);
+        var (slow, fast) = (calls[0].GetProperty("elapsed_milliseconds").GetDouble(), calls[1].GetProperty("elapsed_milliseconds").GetDouble());
+        Assert.True(slow >= 400, $"slow call {slow} ms");
+        Assert.True(fast < slow, $"the fast call after it took {fast} ms, the slow one {slow} ms");
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("Bearer wrong")]

@@ -71,7 +71,7 @@ public sealed class MistralClientResilienceTests : IAsyncLifetime
 
         var calls = await CallsToAsync("/v1/files");
         Assert.Equal([429, 200], calls.Select(c => c.Status));
-        Assert.True(calls[1].ElapsedMilliseconds - calls[0].ElapsedMilliseconds >= 900, $"retried after {calls[1].ElapsedMilliseconds - calls[0].ElapsedMilliseconds} ms");
+        Assert.True(calls[1].StartedMilliseconds - calls[0].StartedMilliseconds >= 900, $"retried after {calls[1].StartedMilliseconds - calls[0].StartedMilliseconds} ms");
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class MistralClientResilienceTests : IAsyncLifetime
 
         var calls = await CallsToAsync("/v1/files");
         Assert.Equal([429, 200], calls.Select(c => c.Status));
-        Assert.True(calls[1].ElapsedMilliseconds - calls[0].ElapsedMilliseconds >= 900, $"retried after {calls[1].ElapsedMilliseconds - calls[0].ElapsedMilliseconds} ms");
+        Assert.True(calls[1].StartedMilliseconds - calls[0].StartedMilliseconds >= 900, $"retried after {calls[1].StartedMilliseconds - calls[0].StartedMilliseconds} ms");
     }
 
     [Fact]
