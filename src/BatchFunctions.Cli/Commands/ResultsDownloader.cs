@@ -13,9 +13,10 @@ internal static class ResultsDownloader
         _ => "rejection.json",
     };
 
-    /// <summary>Downloads every file the batch has; returns the paths written.</summary>
+    /// <summary>Downloads every file the batch has; returns the paths written. A folder made for nothing is removed again.</summary>
     public static async Task<IReadOnlyList<string>> DownloadAsync(BatchApiClient client, string id, DirectoryInfo directory, CancellationToken cancellationToken)
     {
+        var existed = directory.Exists;
         directory.Create();
         var written = new List<string>();
         foreach (var kind in Enum.GetValues<BatchFileKind>())
@@ -39,6 +40,15 @@ internal static class ResultsDownloader
             }
         }
 
+        if (written.Count == 0 && !existed)
+        {
+            directory.Delete();
+        }
+
         return written;
     }
+
+    /// <summary>The folder a batch's files go to when none is given: the same for <c>submit --wait</c> and <c>results</c>.</summary>
+    public static DirectoryInfo DefaultDirectory(string inputName, string id) =>
+        new(Path.Combine("batchfn-results", Path.GetFileNameWithoutExtension(inputName) + "-" + id[3..Math.Min(id.Length, 11)]));
 }
