@@ -56,11 +56,21 @@ echo "== building batchfn"
 dotnet build src/BatchFunctions.Cli -c Release -nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false
 echo "== running $input"
 # In the background so that Ctrl-C reaches this script's trap, which stops batchfn and Azurite.
-dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll run "$input" --out "${BATCHFN_OUT:-batchfn-results/demo}" &
+# Each run keeps its own folder, so that an earlier run's results are never overwritten.
+out="${BATCHFN_OUT:-batchfn-results/demo-$(date -u +%Y%m%d-%H%M%S)}"
+dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll run "$input" --out "$out" &
 run_pid=$!
 set +e
 wait "$run_pid"
 status=$?
 set -e
 run_pid=""
+if [ "$status" -eq 0 ]; then
+  echo
+  echo "Next:"
+  echo "  head -n 3 $out/results.jsonl    # the answers, in input order"
+  echo "  dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll validate my-requests.jsonl    # check a file of your own"
+  echo "  ./demo.sh my-requests.jsonl    # and run it end to end the same way"
+  echo "  (README: 'The self-hosted runner' for batchfn serve + submit --wait; 'Azure' to deploy the Function App)"
+fi
 exit "$status"

@@ -140,8 +140,8 @@ internal static class RunCommand
             }
 
             var directory = outputDirectory ?? new DirectoryInfo(Path.Combine("batchfn-results", Path.GetFileNameWithoutExtension(path.Name) + "-" + state.InstanceId[3..11]));
-            await DownloadAsync(storage, state, directory, cancellationToken);
-            await SummaryPrinter.PrintAsync(BatchStatus.From(state, TimeProvider.System.GetUtcNow()), Path.Combine(directory.FullName, "summary.json"), output);
+            var files = await DownloadAsync(storage, state, directory, cancellationToken);
+            await SummaryPrinter.PrintAsync(BatchStatus.From(state, TimeProvider.System.GetUtcNow()), files, output);
             await output.WriteLineAsync($"Downloaded to {directory.FullName}");
             return state.Outcome == BatchOutcome.Succeeded ? BatchFnApp.Success : BatchFnApp.Failure;
         }
@@ -167,16 +167,21 @@ internal static class RunCommand
     private static bool MetadataMatches(IDictionary<string, string> stored, Dictionary<string, string> wanted) =>
         stored.Count == wanted.Count && wanted.All(pair => stored.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
-    private static async Task DownloadAsync(BatchStorage storage, BatchState state, DirectoryInfo directory, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> DownloadAsync(BatchStorage storage, BatchState state, DirectoryInfo directory, CancellationToken cancellationToken)
     {
         directory.Create();
+        var written = new List<string>();
         foreach (var kind in Enum.GetValues<BatchFileKind>())
         {
             var blob = storage.FileOf(state.Source.Name, state.InstanceId, kind);
             if (await blob.ExistsAsync(cancellationToken))
             {
-                await blob.DownloadToAsync(Path.Combine(directory.FullName, ResultsDownloader.FileName(kind)), cancellationToken);
+                var path = Path.Combine(directory.FullName, ResultsDownloader.FileName(kind));
+                await blob.DownloadToAsync(path, cancellationToken);
+                written.Add(path);
             }
         }
+
+        return written;
     }
 }

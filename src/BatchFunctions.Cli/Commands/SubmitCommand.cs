@@ -64,7 +64,7 @@ internal static class SubmitCommand
                 var status = await FollowAsync(client, started.Id, TimeSpan.FromSeconds(seconds), output, cancellationToken);
                 var directory = parse.GetValue(outputDirectory) ?? ResultsDownloader.DefaultDirectory(path.Name, started.Id);
                 var files = await ResultsDownloader.DownloadAsync(client, started.Id, directory, cancellationToken);
-                await SummaryPrinter.PrintAsync(status, files.FirstOrDefault(f => f.EndsWith("summary.json", StringComparison.Ordinal)), output);
+                await SummaryPrinter.PrintAsync(status, files, output);
                 await output.WriteLineAsync($"Downloaded to {directory.FullName}");
                 return status.Outcome == BatchOutcome.Succeeded ? BatchFnApp.Success : BatchFnApp.Failure;
             });

@@ -4,11 +4,16 @@ using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Cli.Commands;
 
-/// <summary>Prints how a batch ended: outcome, counts, tokens (from its summary.json when at hand) and where its files are.</summary>
+/// <summary>
+/// Prints how a batch ended: outcome, counts, tokens (from its summary.json when at hand) and where its files
+/// are: the local copies just downloaded (the storage that holds them may be gone once the command ends,
+/// as the demo's Azurite is), else their blob URIs.
+/// </summary>
 internal static class SummaryPrinter
 {
-    public static async Task PrintAsync(BatchStatus status, string? summaryPath, TextWriter output)
+    public static async Task PrintAsync(BatchStatus status, IReadOnlyList<string> downloaded, TextWriter output)
     {
+        var summaryPath = downloaded.FirstOrDefault(f => f.EndsWith("summary.json", StringComparison.Ordinal));
         await output.WriteLineAsync();
         await output.WriteLineAsync($"Batch {status.Id}: {status.Outcome?.ToString() ?? status.Phase.ToString()}");
         if (status.Failure is { } failure)
@@ -30,6 +35,16 @@ internal static class SummaryPrinter
         else
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  requests {status.Requests}: succeeded {status.Succeeded}, failed {status.Failed}"));
+        }
+
+        if (downloaded.Count > 0)
+        {
+            foreach (var path in downloaded)
+            {
+                await output.WriteLineAsync($"  {Path.GetFileNameWithoutExtension(path),-9} {path}");
+            }
+
+            return;
         }
 
         foreach (var (label, uri) in new[] { ("results", status.Outputs?.Results), ("errors", status.Outputs?.Errors), ("summary", status.Outputs?.Summary), ("rejection", status.Outputs?.Rejection) })
