@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
@@ -22,4 +24,22 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(PoisonMessage))]
 [JsonSerializable(typeof(IdempotencyRecord))]
-public sealed partial class BatchJsonContext : JsonSerializerContext;
+public sealed partial class BatchJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The same contract for what people read (problem documents, status, summary.json, rejection.json,
+    /// poison messages): quotes, apostrophes and non-ASCII as they are, not as <c>\u0022</c> escapes. These
+    /// are JSON bodies and files, never embedded in HTML, so the relaxed encoder is safe here.
+    /// </summary>
+    public static BatchJsonContext Readable => ReadableContext.Value;
+
+    // Lazy: the generated Default is not yet set while this class's static fields are initialized.
+    private static readonly Lazy<BatchJsonContext> ReadableContext = new(CreateReadable);
+
+    private static BatchJsonContext CreateReadable()
+    {
+        // The generated options (snake_case, indented, enums as strings), with only the encoder changed.
+        var options = new JsonSerializerOptions(Default.Options) { TypeInfoResolver = null, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        return new BatchJsonContext(options);
+    }
+}

@@ -54,7 +54,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
     {
         var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         request.HttpContext.Response.Headers.Location = self;
-        return Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Default.StartBatchResponse, created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Readable.StartBatchResponse, created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/batches/{id}</c>: the shared status record.</summary>
@@ -66,7 +66,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         CancellationToken cancellationToken)
     {
         var status = await ReadStatusAsync(client, id, cancellationToken);
-        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : Json(status, BatchJsonContext.Default.BatchStatus, StatusCodes.Status200OK);
+        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : Json(status, BatchJsonContext.Readable.BatchStatus, StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/batches?status=Polling&amp;page=0&amp;page_size=50</c>: a <see cref="BatchList"/> page.</summary>
@@ -107,13 +107,13 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
             if (statuses.Count == pageSize)
             {
                 // One more exists: there is a next page.
-                return Json(new BatchList(statuses, page, pageSize, page + 1), BatchJsonContext.Default.BatchList, StatusCodes.Status200OK);
+                return Json(new BatchList(statuses, page, pageSize, page + 1), BatchJsonContext.Readable.BatchList, StatusCodes.Status200OK);
             }
 
             statuses.Add(status);
         }
 
-        return Json(new BatchList(statuses, page, pageSize, null), BatchJsonContext.Default.BatchList, StatusCodes.Status200OK);
+        return Json(new BatchList(statuses, page, pageSize, null), BatchJsonContext.Readable.BatchList, StatusCodes.Status200OK);
     }
 
     /// <summary><c>POST /api/batches/{id}/cancel</c>: raises the cancel event and asks Mistral to cancel at once.</summary>
@@ -151,7 +151,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
             }
         }
 
-        return Json(status with { CancelRequested = true }, BatchJsonContext.Default.BatchStatus, StatusCodes.Status202Accepted);
+        return Json(status with { CancelRequested = true }, BatchJsonContext.Readable.BatchStatus, StatusCodes.Status202Accepted);
     }
 
     /// <summary><c>GET /api/batches/{id}/files/{kind}</c>: streams results, errors, summary or rejection.</summary>
@@ -220,5 +220,5 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         new() { Content = JsonSerializer.Serialize(value, type), ContentType = "application/json", StatusCode = status };
 
     private static ContentResult Problem(int status, string title, string detail, IReadOnlyList<string>? errors = null) =>
-        new() { Content = JsonSerializer.Serialize(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem), ContentType = "application/problem+json", StatusCode = status };
+        new() { Content = JsonSerializer.Serialize(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Readable.ApiProblem), ContentType = "application/problem+json", StatusCode = status };
 }

@@ -43,7 +43,7 @@ public sealed class InstanceStore(BatchStorage storage, IOptions<RunnerOptions> 
         try
         {
             var content = await Record(instanceId).DownloadContentAsync(cancellationToken);
-            var state = JsonSerializer.Deserialize(content.Value.Content.ToStream(), BatchJsonContext.Default.BatchState)
+            var state = JsonSerializer.Deserialize(content.Value.Content.ToStream(), BatchJsonContext.Readable.BatchState)
                 ?? throw new InvalidDataException($"The state record of {instanceId} is empty.");
             return (state, content.Value.Details.ETag);
         }
@@ -192,7 +192,7 @@ public sealed class InstanceStore(BatchStorage storage, IOptions<RunnerOptions> 
 
     private BlobClient Tombstone(string instanceId) => Container.GetBlobClient("expired/" + instanceId);
 
-    private static BinaryData Serialize(BatchState state) => BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(state, BatchJsonContext.Default.BatchState));
+    private static BinaryData Serialize(BatchState state) => BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(state, BatchJsonContext.Readable.BatchState));
 
     private static Dictionary<string, string> MetadataOf(BatchState state, DateTimeOffset? wakeAt)
     {

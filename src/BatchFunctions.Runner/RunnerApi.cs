@@ -38,7 +38,7 @@ public static class RunnerApi
 
     /// <summary>A problem details answer.</summary>
     internal static IResult Problem(int status, string title, string? detail, IReadOnlyList<string>? errors = null) =>
-        Results.Json(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Default.ApiProblem, "application/problem+json", status);
+        Results.Json(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Readable.ApiProblem, "application/problem+json", status);
 
     private static async Task<IResult> StartAsync(HttpContext context, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider, IOptions<RunnerOptions> options)
     {
@@ -98,12 +98,12 @@ public static class RunnerApi
         var request = context.Request;
         var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         context.Response.Headers.Location = self;
-        return Results.Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Default.StartBatchResponse, statusCode: created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Results.Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Readable.StartBatchResponse, statusCode: created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> GetAsync(string id, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken) =>
         await store.LoadAsync(id, cancellationToken) is (var state, _)
-            ? Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Default.BatchStatus)
+            ? Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Readable.BatchStatus)
             : UnknownBatch(id);
 
     private static async Task<IResult> ListAsync(HttpRequest request, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -143,7 +143,7 @@ public static class RunnerApi
         }
 
         int? next = (page + 1) * pageSize < matching.Count ? page + 1 : null;
-        return Results.Json(new BatchList(batches, page, pageSize, next), BatchJsonContext.Default.BatchList);
+        return Results.Json(new BatchList(batches, page, pageSize, next), BatchJsonContext.Readable.BatchList);
     }
 
     private static async Task<IResult> CancelAsync(string id, InstanceStore store, MistralClient mistral, BatchScheduler scheduler, TimeProvider timeProvider, CancellationToken cancellationToken)
@@ -173,7 +173,7 @@ public static class RunnerApi
             }
         }
 
-        return Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Default.BatchStatus, statusCode: StatusCodes.Status202Accepted);
+        return Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Readable.BatchStatus, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> FileAsync(string id, string kind, InstanceStore store, BatchStorage storage, CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ internal static class ListCommand
             var list = await client.ListAsync(parse.GetValue(status), parse.GetValue(page), parse.GetValue(pageSize), cancellationToken);
             if (parse.GetValue(json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(list, BatchJsonContext.Default.BatchList));
+                await output.WriteLineAsync(JsonSerializer.Serialize(list, BatchJsonContext.Readable.BatchList));
                 return BatchFnApp.Success;
             }
 

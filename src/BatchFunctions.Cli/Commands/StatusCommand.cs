@@ -26,7 +26,7 @@ internal static class StatusCommand
 
             if (parse.GetValue(json))
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(status, BatchJsonContext.Default.BatchStatus));
+                await output.WriteLineAsync(JsonSerializer.Serialize(status, BatchJsonContext.Readable.BatchStatus));
                 return BatchFnApp.Success;
             }
 

@@ -78,7 +78,7 @@ public sealed class BatchActivities(
         if (!valid)
         {
             var rejection = new RejectionReport(call.InstanceId, call.Source.Container, call.Source.Name, call.Source.ETag, settingsErrors, report);
-            await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Default.RejectionReport, cancellationToken);
+            await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Readable.RejectionReport, cancellationToken);
         }
 
         var firstError = settingsErrors.Count > 0 ? settingsErrors[0] : report.Errors.Count > 0 ? Describe(report.Errors[0]) : null;
@@ -93,7 +93,7 @@ public sealed class BatchActivities(
         // The report is small (the first errors and the counts): read it once, write it, and read it from memory.
         var report = (await storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)).DownloadContentAsync(cancellationToken)).Value.Content;
         await target.UploadAsync(report, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
-        var rejection = JsonSerializer.Deserialize(report.ToMemory().Span, BatchJsonContext.Default.RejectionReport);
+        var rejection = JsonSerializer.Deserialize(report.ToMemory().Span, BatchJsonContext.Readable.RejectionReport);
 
         var outputs = new BatchOutputs(Rejection: target.Uri.ToString());
         var failure = rejection is { SettingsErrors.Count: > 0 } ? rejection.SettingsErrors[0]
@@ -282,7 +282,7 @@ public sealed class BatchActivities(
             state.StartedAt,
             timeProvider.GetUtcNow(),
             outputs);
-        await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Default.BatchSummary, cancellationToken);
+        await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Readable.BatchSummary, cancellationToken);
 
         await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);
         await DeleteUploadedFilesAsync(state, cancellationToken);
@@ -413,7 +413,7 @@ public sealed class BatchActivities(
 
     private async Task SendCompletionAsync(CompletionMessage message, CancellationToken cancellationToken)
     {
-        await storage.Completed.SendMessageAsync(JsonSerializer.Serialize(message, BatchJsonContext.Default.CompletionMessage), cancellationToken);
+        await storage.Completed.SendMessageAsync(JsonSerializer.Serialize(message, BatchJsonContext.Readable.CompletionMessage), cancellationToken);
         await notifier.NotifyAsync(message, cancellationToken);
     }
 

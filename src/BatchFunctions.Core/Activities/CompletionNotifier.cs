@@ -22,7 +22,7 @@ public sealed class CompletionNotifier(HttpClient httpClient, IOptions<Notificat
 
         try
         {
-            using var response = await httpClient.PostAsync(url, JsonContent.Create(message, BatchJsonContext.Default.CompletionMessage), cancellationToken);
+            using var response = await httpClient.PostAsync(url, JsonContent.Create(message, BatchJsonContext.Readable.CompletionMessage), cancellationToken);
             if (response.IsSuccessStatusCode)
             {
                 ActivityLog.WebhookDelivered(logger, message.Id, (int)response.StatusCode);

@@ -31,16 +31,16 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         using var request = NewRequest(HttpMethod.Post, "api/batches" + (query.Length == 0 ? string.Empty : "?" + query));
         request.Content = content;
         AddKey(request, idempotencyKey);
-        return await SendAsync(request, BatchJsonContext.Default.StartBatchResponse, cancellationToken);
+        return await SendAsync(request, BatchJsonContext.Readable.StartBatchResponse, cancellationToken);
     }
 
     /// <summary>Starts the batch of an uploaded blob or of inline requests; <paramref name="idempotencyKey"/> as for <see cref="SubmitAsync"/>.</summary>
     public async Task<StartBatchResponse> StartAsync(StartBatchRequest start, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         using var request = NewRequest(HttpMethod.Post, "api/batches");
-        request.Content = JsonContent.Create(start, BatchJsonContext.Default.StartBatchRequest);
+        request.Content = JsonContent.Create(start, BatchJsonContext.Readable.StartBatchRequest);
         AddKey(request, idempotencyKey);
-        return await SendAsync(request, BatchJsonContext.Default.StartBatchResponse, cancellationToken);
+        return await SendAsync(request, BatchJsonContext.Readable.StartBatchResponse, cancellationToken);
     }
 
     /// <summary>The batch's status, or null when the host knows no such batch.</summary>
@@ -49,7 +49,7 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         using var request = NewRequest(HttpMethod.Get, "api/batches/" + Uri.EscapeDataString(id));
         try
         {
-            return await SendAsync(request, BatchJsonContext.Default.BatchStatus, cancellationToken);
+            return await SendAsync(request, BatchJsonContext.Readable.BatchStatus, cancellationToken);
         }
         catch (BatchApiException exception) when (exception.Status == HttpStatusCode.NotFound)
         {
@@ -67,14 +67,14 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         }
 
         using var request = NewRequest(HttpMethod.Get, query);
-        return await SendAsync(request, BatchJsonContext.Default.BatchList, cancellationToken);
+        return await SendAsync(request, BatchJsonContext.Readable.BatchList, cancellationToken);
     }
 
     /// <summary>Asks for the batch to be cancelled; returns its status with the request recorded.</summary>
     public async Task<BatchStatus> CancelAsync(string id, CancellationToken cancellationToken = default)
     {
         using var request = NewRequest(HttpMethod.Post, "api/batches/" + Uri.EscapeDataString(id) + "/cancel");
-        return await SendAsync(request, BatchJsonContext.Default.BatchStatus, cancellationToken);
+        return await SendAsync(request, BatchJsonContext.Readable.BatchStatus, cancellationToken);
     }
 
     /// <summary>Streams one of the batch's files into <paramref name="destination"/>; false when it does not exist.</summary>
@@ -130,7 +130,7 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         ApiProblem? problem = null;
         try
         {
-            problem = await response.Content.ReadFromJsonAsync(BatchJsonContext.Default.ApiProblem, cancellationToken);
+            problem = await response.Content.ReadFromJsonAsync(BatchJsonContext.Readable.ApiProblem, cancellationToken);
         }
         catch (JsonException)
         {

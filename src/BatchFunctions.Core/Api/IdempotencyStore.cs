@@ -33,7 +33,7 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
         try
         {
             var content = (await Blob(key).DownloadContentAsync(cancellationToken)).Value.Content;
-            var record = JsonSerializer.Deserialize(content.ToMemory().Span, BatchJsonContext.Default.IdempotencyRecord);
+            var record = JsonSerializer.Deserialize(content.ToMemory().Span, BatchJsonContext.Readable.IdempotencyRecord);
             return record is not null && record.CreatedAt + defaults.Value.IdempotencyRetention > timeProvider.GetUtcNow() ? record : null;
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
@@ -46,7 +46,7 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
     public async Task<IdempotencyRecord> RecordAsync(string key, string requestHash, string instanceId, CancellationToken cancellationToken = default)
     {
         var record = new IdempotencyRecord(requestHash, instanceId, timeProvider.GetUtcNow());
-        var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Default.IdempotencyRecord));
+        var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Readable.IdempotencyRecord));
         var existing = await FindAsync(key, cancellationToken);
         if (existing is not null)
         {

@@ -34,7 +34,7 @@ public static class StartRequestMessage
     {
         ArgumentNullException.ThrowIfNull(text);
         var kept = text.Length > MaxKeptChars ? text[..MaxKeptChars] : text;
-        return JsonSerializer.Serialize(new PoisonMessage(reason, attempts, messageId, failedAt, kept), BatchJsonContext.Default.PoisonMessage);
+        return JsonSerializer.Serialize(new PoisonMessage(reason, attempts, messageId, failedAt, kept), BatchJsonContext.Readable.PoisonMessage);
     }
 
     private static StartBatchRequest? TryParse(string text)
@@ -42,7 +42,7 @@ public static class StartRequestMessage
         try
         {
             // A JSON value that is not an object (a number, a string) is no request either.
-            return text.TrimStart().StartsWith('{') ? JsonSerializer.Deserialize(text, BatchJsonContext.Default.StartBatchRequest) : null;
+            return text.TrimStart().StartsWith('{') ? JsonSerializer.Deserialize(text, BatchJsonContext.Readable.StartBatchRequest) : null;
         }
         catch (JsonException)
         {

@@ -50,7 +50,7 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
             StartBatchRequest? request;
             try
             {
-                request = await JsonSerializer.DeserializeAsync(hashing, BatchJsonContext.Default.StartBatchRequest, cancellationToken);
+                request = await JsonSerializer.DeserializeAsync(hashing, BatchJsonContext.Readable.StartBatchRequest, cancellationToken);
             }
             catch (JsonException exception)
             {
