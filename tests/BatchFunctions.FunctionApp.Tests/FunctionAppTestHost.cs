@@ -182,16 +182,7 @@ public sealed class FunctionAppTestHost : IAsyncDisposable
         response.EnsureSuccessStatusCode();
     }
 
-    public async Task<List<BatchJob>> JobsOfAsync(string instanceId)
-    {
-        var jobs = new List<BatchJob>();
-        await foreach (var job in Mistral.GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = instanceId } }))
-        {
-            jobs.Add(job);
-        }
-
-        return jobs;
-    }
+    public Task<List<BatchJob>> JobsOfAsync(string instanceId) => BatchJobs.OfAsync(Mistral, instanceId);
 
     public async ValueTask DisposeAsync()
     {

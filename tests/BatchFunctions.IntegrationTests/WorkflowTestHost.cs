@@ -114,16 +114,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
     public Task<List<BatchJob>> JobsOfAsync(string instanceId) => JobsOfAsync(Mistral, instanceId);
 
     /// <summary>The Mistral jobs tagged with a batch's id.</summary>
-    public static async Task<List<BatchJob>> JobsOfAsync(MistralClient mistral, string instanceId)
-    {
-        var jobs = new List<BatchJob>();
-        await foreach (var job in mistral.GetAllBatchJobsAsync(new BatchJobListQuery { Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = instanceId } }))
-        {
-            jobs.Add(job);
-        }
-
-        return jobs;
-    }
+    public static Task<List<BatchJob>> JobsOfAsync(MistralClient mistral, string instanceId) => BatchJobs.OfAsync(mistral, instanceId);
 
     public async ValueTask DisposeAsync()
     {
