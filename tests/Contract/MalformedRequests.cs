@@ -50,6 +50,8 @@ public static class MalformedRequests
         Start("inline metadata value with CR/LF", $$$"""{"requests": [{{{Line}}}], "metadata": {"team": "a\r\nb"}}""", "metadata"),
         Start("inline metadata value not ASCII", $$$"""{"requests": [{{{Line}}}], "metadata": {"team": "équipe"}}""", "metadata"),
         Start("inline empty requests", """{"requests": []}""", "requests"),
+        Start("inline duplicate custom_id", $$$"""{"requests": [{{{Line}}}, {{{Line}}}]}""", "repeats custom_id 'a' of item 1"),
+        Start("inline request without custom_id", """{"requests": [{"body": {"messages": []}}]}""", "item 1 has no custom_id"),
         Start("JSON array body", "[1, 2]", null),
         Start("JSON string body", "\"blob\"", null),
         Start("JSON null body", "null", null),

@@ -63,6 +63,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         else
         {
             CheckSettings(request, origin, errors);
+            CheckCustomIds(request.Requests, origin, errors);
         }
 
         if (errors.Count > 0)
@@ -185,6 +186,32 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             else if (value is null || value.Length is < 1 or > 512 || value.Any(c => c is < ' ' or > '~'))
             {
                 errors.Add($"{Field(origin, "metadata")} '{key}' must have 1 to 512 printable ASCII characters (no line breaks, no accents).");
+            }
+        }
+    }
+
+    /// <summary>Each inline request names its own custom_id: caught here, before anything is stored, as the validator would later.</summary>
+    private static void CheckCustomIds(IReadOnlyList<JsonElement>? requests, RequestOrigin origin, List<string> errors)
+    {
+        const int MaxReported = 5;
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var reported = 0;
+        for (var i = 0; i < (requests?.Count ?? 0) && reported < MaxReported; i++)
+        {
+            var line = requests![i];
+            if (line.ValueKind != JsonValueKind.Object || !line.TryGetProperty("custom_id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 } customId)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "requests")} item {i + 1} has no custom_id; each request is {{\"custom_id\": ..., \"body\": {{...}}}}."));
+                reported++;
+            }
+            else if (seen.TryGetValue(customId, out var first))
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "requests")} item {i + 1} repeats custom_id '{Printable(customId)}' of item {first}; each must be unique."));
+                reported++;
+            }
+            else
+            {
+                seen[customId] = i + 1;
             }
         }
     }
