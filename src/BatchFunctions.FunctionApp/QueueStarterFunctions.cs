@@ -47,14 +47,15 @@ public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter s
     private async Task PoisonAsync(QueueMessage message, string text, string reason, CancellationToken cancellationToken)
     {
         var poison = storage.Queues.GetQueueClient(PoisonQueue);
+        var wrapped = StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow());
         try
         {
-            await poison.SendMessageAsync(StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow()), cancellationToken);
+            await poison.SendMessageAsync(wrapped, cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await poison.SendMessageAsync(StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow()), cancellationToken);
+            await poison.SendMessageAsync(wrapped, cancellationToken);
         }
 
         // Returning normally lets the host delete the message: it is kept, with its reason, in the poison queue.

@@ -52,6 +52,6 @@ public static class RunnerHost
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        return [.. addresses.Where(a => !Uri.TryCreate(a.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) || !RunnerOptionsValidator.IsLoopback(uri))];
+        return [.. addresses.Where(a => !RunnerOptionsValidator.IsLoopback(a))];
     }
 }

@@ -46,7 +46,7 @@ internal sealed class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
             {
                 failures.Add($"Runner:Urls has '{url}', which is not an http(s) address.");
             }
-            else if (string.IsNullOrEmpty(options.ApiKey) && !IsLoopback(uri))
+            else if (string.IsNullOrEmpty(options.ApiKey) && !IsLoopback(url))
             {
                 failures.Add($"Runner:Urls has '{url}', beyond loopback: set Runner:ApiKey (callers give it as x-functions-key) or listen on 127.0.0.1.");
             }
@@ -60,12 +60,11 @@ internal sealed class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
     /// 127.0.0.1 and ::1). Any other host name Kestrel binds to every interface, <c>loopback</c> among them,
     /// which <see cref="Uri"/> rewrites to <c>localhost</c>: so the host is read from the address as written.
     /// </summary>
-    internal static bool IsLoopback(Uri uri)
+    internal static bool IsLoopback(string url)
     {
-        var text = uri.OriginalString;
-        var start = text.IndexOf("://", StringComparison.Ordinal) is >= 0 and var scheme ? scheme + 3 : 0;
-        var end = text.IndexOfAny(['/', '?', '#'], start) is >= 0 and var slash ? slash : text.Length;
-        var authority = text[start..end];
+        var start = url.IndexOf("://", StringComparison.Ordinal) is >= 0 and var scheme ? scheme + 3 : 0;
+        var end = url.IndexOfAny(['/', '?', '#'], start) is >= 0 and var slash ? slash : url.Length;
+        var authority = url[start..end];
         authority = authority[(authority.LastIndexOf('@') + 1)..];
         var host = authority.StartsWith('[') ? authority[..(authority.IndexOf(']', StringComparison.Ordinal) + 1)] : authority.Split(':')[0];
         return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)

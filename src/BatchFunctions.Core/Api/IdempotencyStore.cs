@@ -47,12 +47,6 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
     {
         var record = new IdempotencyRecord(requestHash, instanceId, timeProvider.GetUtcNow());
         var content = BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(record, BatchJsonContext.Readable.IdempotencyRecord));
-        var existing = await FindAsync(key, cancellationToken);
-        if (existing is not null)
-        {
-            return existing;
-        }
-
         try
         {
             // Only where no live record is: an expired one is replaced, a racing one wins.

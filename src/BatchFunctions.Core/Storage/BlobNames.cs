@@ -94,10 +94,6 @@ public static class BlobNames
         return true;
     }
 
-    /// <summary>Throws when a name that reached a blob path was never checked: a bug, since every entry point checks.</summary>
-    internal static string EnsureSafe(string inputName) =>
-        CheckInputName(inputName, "the input name") is { } problem ? throw new ArgumentException(problem, nameof(inputName)) : inputName;
-
     private static string? FirstUnsafe(string name)
     {
         for (var i = 0; i < name.Length; i++)
