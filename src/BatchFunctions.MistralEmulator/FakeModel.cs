@@ -30,7 +30,13 @@ internal static class FakeModel
 
         return endpoint switch
         {
-            "/v1/chat/completions" or "/v1/chat/moderations" or "/v1/chat/classifications" => ValidateMessages(body),
+            "/v1/chat/completions" => ValidateMessages(body),
+            "/v1/chat/moderations" => body.TryGetProperty("input", out var conversations) && conversations.ValueKind == JsonValueKind.Array
+                ? null
+                : "input: a list of messages or a list of conversations is required",
+            "/v1/chat/classifications" => body.TryGetProperty("input", out var chats) && chats.ValueKind is JsonValueKind.Object or JsonValueKind.Array
+                ? null
+                : "input: an object with messages, or a list of them, is required",
             "/v1/embeddings" or "/v1/moderations" or "/v1/classifications" => ValidateInput(body, "input"),
             "/v1/fim/completions" => body.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.String
                 ? null
@@ -119,6 +125,19 @@ internal static class FakeModel
         return null;
     }
 
+    /// <summary>One result per input item: per string, per conversation (a list of messages is one), per chat object.</summary>
+    private static int ResultCount(JsonElement body)
+    {
+        if (!body.TryGetProperty("input", out var input) || input.ValueKind != JsonValueKind.Array || input.GetArrayLength() == 0)
+        {
+            return 1;
+        }
+
+        // A chat moderation's input is either one conversation (a list of message objects) or a list of them.
+        var first = input[0];
+        return first.ValueKind == JsonValueKind.Object && first.TryGetProperty("role", out _) ? 1 : input.GetArrayLength();
+    }
+
     private static string? ValidateInput(JsonElement body, string name) =>
         body.TryGetProperty(name, out var input) && input.ValueKind is JsonValueKind.String or JsonValueKind.Array
             ? null
@@ -190,7 +209,7 @@ internal static class FakeModel
 
     private static void WriteModeration(Utf8JsonWriter writer, JsonElement body, string model, string id)
     {
-        var count = body.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.Array ? input.GetArrayLength() : 1;
+        var count = ResultCount(body);
         writer.WriteStartObject();
         writer.WriteString("id", id);
         writer.WriteString("model", model);

@@ -209,6 +209,25 @@ public sealed partial class MistralEmulatorApiTests : IAsyncLifetime
         Assert.NotEqual(outputs[0], outputs[2]);
     }
 
+    [Theory]
+    [InlineData("/v1/chat/moderations", """{"input":[{"role":"user","content":"hi"}]}""", 1)]
+    [InlineData("/v1/chat/moderations", """{"input":[[{"role":"user","content":"a"}],[{"role":"user","content":"b"}]]}""", 2)]
+    [InlineData("/v1/chat/classifications", """{"input":{"messages":[{"role":"user","content":"hi"}]}}""", 1)]
+    [InlineData("/v1/chat/classifications", """{"input":[{"messages":[{"role":"user","content":"a"}]},{"messages":[{"role":"user","content":"b"}]}]}""", 2)]
+    public async Task ChatModerationAndClassification_InputAsTheSdkSendsIt_AnswersOneResultPerItem(string endpoint, string body, int expected)
+    {
+        var job = await CreateInlineJobAsync($$$"""[{"custom_id":"1","body":{{{body}}}},{"custom_id":"2","body":{"messages":[{"role":"user","content":"hi"}]}}]""", endpoint, "mistral-moderation-latest");
+
+        var done = await ReadJsonAsync(await _http.GetAsync($"v1/batch/jobs/{job}"));
+        var results = await ReadLinesAsync(done.GetProperty("output_file").GetString()!);
+        var errors = await ReadLinesAsync(done.GetProperty("error_file").GetString()!);
+
+        var answer = Assert.Single(results);
+        Assert.Equal("1", answer.GetProperty("custom_id").GetString());
+        Assert.Equal(expected, answer.GetProperty("response").GetProperty("body").GetProperty("results").GetArrayLength());
+        Assert.Equal("2", Assert.Single(errors).GetProperty("custom_id").GetString());
+    }
+
     [Fact]
     public async Task SignedUrl_TamperedSignatureOrExpired_IsRefused()
     {

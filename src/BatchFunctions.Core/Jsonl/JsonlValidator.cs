@@ -434,6 +434,8 @@ public static class JsonlValidator
             StringOrArray,
             String,
             Object,
+            Array,
+            ObjectOrArray,
         }
 
         public string? Name { get; }
@@ -449,9 +451,21 @@ public static class JsonlValidator
                 return None;
             }
 
-            if (value == ApiEndpoint.ChatCompletions || value == ApiEndpoint.ChatModerations || value == ApiEndpoint.ChatClassifications)
+            if (value == ApiEndpoint.ChatCompletions)
             {
                 return Create("messages", Kind.Messages);
+            }
+
+            // The chat moderation and chat classification endpoints take `input` (the official SDKs send it so):
+            // a list of messages or of conversations, and one `{"messages": [...]}` object or a list of them.
+            if (value == ApiEndpoint.ChatModerations)
+            {
+                return Create("input", Kind.Array);
+            }
+
+            if (value == ApiEndpoint.ChatClassifications)
+            {
+                return Create("input", Kind.ObjectOrArray);
             }
 
             if (value == ApiEndpoint.Embeddings || value == ApiEndpoint.Moderations || value == ApiEndpoint.Classifications)
@@ -487,6 +501,12 @@ public static class JsonlValidator
                     break;
                 case Kind.Object:
                     run.CheckPresent(ref reader, number, Name!, stringAllowed: false, arrayAllowed: false, objectAllowed: true);
+                    break;
+                case Kind.Array:
+                    run.CheckPresent(ref reader, number, Name!, stringAllowed: false, arrayAllowed: true, objectAllowed: false);
+                    break;
+                case Kind.ObjectOrArray:
+                    run.CheckPresent(ref reader, number, Name!, stringAllowed: false, arrayAllowed: true, objectAllowed: true);
                     break;
                 default:
                     reader.Skip();

@@ -120,6 +120,10 @@ public sealed class JsonlValidatorTests
     [InlineData("/v1/fim/completions", """{"prompt":"def f(","suffix":"return"}""", """{"prompt":["x"]}""", "body.prompt")]
     [InlineData("/v1/ocr", """{"document":{"type":"document_url","document_url":"https://x"}}""", """{"document":"x"}""", "body.document")]
     [InlineData("/v1/classifications", """{"input":"x"}""", """{}""", "body.input")]
+    [InlineData("/v1/chat/moderations", """{"input":[{"role":"user","content":"hi"}]}""", """{"messages":[{"role":"user","content":"hi"}]}""", "body.input")]
+    [InlineData("/v1/chat/moderations", """{"input":[[{"role":"user","content":"a"}],[{"role":"user","content":"b"}]]}""", """{"input":"hi"}""", "body.input")]
+    [InlineData("/v1/chat/classifications", """{"input":{"messages":[{"role":"user","content":"hi"}]}}""", """{"messages":[{"role":"user","content":"hi"}]}""", "body.input")]
+    [InlineData("/v1/chat/classifications", """{"input":[{"messages":[{"role":"user","content":"hi"}]}]}""", """{"input":"hi"}""", "body.input")]
     public async Task ValidateAsync_EndpointChecks_AcceptTheRightShapeAndRejectTheWrong(string endpoint, string goodBody, string badBody, string field)
     {
         var options = new JsonlValidationOptions { Endpoint = ApiEndpoint.FromValue(endpoint) };
