@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 configuration="${CONFIGURATION:-Release}"
 results="$PWD/artifacts/test-results"
 
-if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/azurite ] || [ ! -f node_modules/@mistralai/mistralai/package.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "== installing pinned tools (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -69,9 +70,24 @@ internal static class FakeModel
                 break;
             case "/v1/moderations":
             case "/v1/chat/moderations":
+                WriteModeration(writer, body, model, id);
+                break;
             case "/v1/classifications":
             case "/v1/chat/classifications":
-                WriteModeration(writer, body, model, id);
+                WriteClassification(writer, body, model, id);
+                break;
+            case "/v1/conversations":
+                WriteConversation(writer, body, model, seed, id, created);
+                break;
+            case "/v1/audio/transcriptions":
+                writer.WriteStartObject();
+                writer.WriteString("model", model);
+                writer.WriteString("text", $"Emulated transcription {id[..8]}");
+                writer.WriteNull("language");
+                writer.WriteStartArray("segments");
+                writer.WriteEndArray();
+                WriteUsage(writer, 0, 4);
+                writer.WriteEndObject();
                 break;
             case "/v1/ocr":
                 writer.WriteStartObject();
@@ -231,6 +247,55 @@ internal static class FakeModel
         }
 
         writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The classifier's shape: per input, a map from target name to that target's label scores.</summary>
+    private static void WriteClassification(Utf8JsonWriter writer, JsonElement body, string model, string id)
+    {
+        var count = ResultCount(body);
+        writer.WriteStartObject();
+        writer.WriteString("id", id);
+        writer.WriteString("model", model);
+        writer.WriteStartArray("results");
+        for (var i = 0; i < count; i++)
+        {
+            writer.WriteStartObject();
+            writer.WriteStartObject("label");
+            writer.WriteStartObject("scores");
+            writer.WriteNumber("positive", 0.75);
+            writer.WriteNumber("negative", 0.25);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A conversation answer: one assistant message entry, as the Conversations API returns it.</summary>
+    private static void WriteConversation(Utf8JsonWriter writer, JsonElement body, string model, string seed, string id, long created)
+    {
+        var words = TextOf(body.GetProperty("inputs")).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var reply = string.Join(' ', new[] { "Emulated", "answer", Hex(seed, 4) }.Concat(words.TakeLast(6)));
+        var at = DateTimeOffset.FromUnixTimeSeconds(created).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        writer.WriteStartObject();
+        writer.WriteString("object", "conversation.response");
+        writer.WriteString("conversation_id", $"conv_{id}");
+        writer.WriteStartArray("outputs");
+        writer.WriteStartObject();
+        writer.WriteString("object", "entry");
+        writer.WriteString("type", "message.output");
+        writer.WriteString("created_at", at);
+        writer.WriteString("completed_at", at);
+        writer.WriteString("model", model);
+        writer.WriteString("id", $"msg_{id}");
+        writer.WriteString("role", "assistant");
+        writer.WriteString("content", reply);
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+        WriteUsage(writer, words.Length, reply.Split(' ').Length);
         writer.WriteEndObject();
     }
 

@@ -29,6 +29,7 @@ public sealed class MistralEmulatorOptions
     [
         "mistral-small-latest", "mistral-medium-latest", "mistral-large-latest", "ministral-3b-latest", "ministral-8b-latest",
         "open-mistral-nemo", "codestral-latest", "mistral-embed", "mistral-moderation-latest", "mistral-ocr-latest", "pixtral-large-latest",
+        "voxtral-mini-latest", "voxtral-small-latest", "magistral-medium-latest", "devstral-medium-latest",
     ];
 
     /// <summary>Seed of the random source that decides rate-based faults, so that a run can be repeated.</summary>

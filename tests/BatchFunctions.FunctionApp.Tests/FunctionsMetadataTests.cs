@@ -72,7 +72,7 @@ public sealed class FunctionsMetadataTests
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var framework = output.Name;
         var configuration = output.Parent!.Name;
-        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "src", "BatchFunctions.FunctionApp", "bin", configuration, framework, "functions.metadata");
+        var path = Path.Combine(RepositoryRoot.Find(), "src", "BatchFunctions.FunctionApp", "bin", configuration, framework, "functions.metadata");
         Assert.True(File.Exists(path), $"No {path}: build the Function App first (./test.sh does).");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone(), StringComparer.Ordinal);

@@ -158,7 +158,7 @@ public sealed partial class RunnerProcess : IAsyncDisposable
         // The tests run from tests/X/bin/{Configuration}/{framework}/: batchfn is built alongside (see the csproj).
         var framework = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = framework.Parent!.Name;
-        var path = Path.Combine(AzuriteFixture.FindRepositoryRoot(), "src", "BatchFunctions.Cli", "bin", configuration, framework.Name, "batchfn.dll");
+        var path = Path.Combine(RepositoryRoot.Find(), "src", "BatchFunctions.Cli", "bin", configuration, framework.Name, "batchfn.dll");
         return File.Exists(path) ? path : throw new InvalidOperationException($"batchfn is not built at {path}: build the solution first (./test.sh does).");
     }
 
