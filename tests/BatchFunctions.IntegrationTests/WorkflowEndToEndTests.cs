@@ -114,6 +114,7 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Contains("4 of 4 requests have no result", done.Failure, StringComparison.Ordinal);
         using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("uncollected.jsonl", state.InstanceId)));
         Assert.Equal("Failed", summary.RootElement.GetProperty("status").GetString());
+        Assert.Equal(["missing_result", "missing_result", "missing_result", "missing_result"], ErrorCodes(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("uncollected.jsonl", state.InstanceId))));
         Assert.True(await host.Storage.Archive.GetBlobClient(BlobLayout.Archived("uncollected.jsonl", state.InstanceId)).ExistsAsync());
     }
 
@@ -146,7 +147,8 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         var done = await host.Driver.RunAsync(state);
 
         Assert.Equal(BatchOutcome.Rejected, done.Outcome);
-        Assert.Contains("line 3", done.Failure, StringComparison.Ordinal);
+        Assert.StartsWith("Rejected: 2 errors, first at line 3 (body.messages): invalid_field:", BatchStatus.From(done, host.Clock.GetUtcNow()).Message, StringComparison.Ordinal);
+        Assert.Null(BatchStatus.From(done, host.Clock.GetUtcNow()).PercentDone);
         Assert.Equal(content, await WorkflowTestHost.ReadTextAsync(host.Storage.Input, "bad.jsonl"));
         using var rejection = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Rejection("bad.jsonl", state.InstanceId)));
         var errors = rejection.RootElement.GetProperty("validation").GetProperty("errors");
@@ -180,7 +182,10 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Contains("Invalid model: no-such-model", done.Failure, StringComparison.Ordinal);
         using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("model.jsonl", state.InstanceId)));
         Assert.Contains("Invalid model: no-such-model", summary.RootElement.GetProperty("failure").GetString(), StringComparison.Ordinal);
-        Assert.Equal(2, summary.RootElement.GetProperty("usage").GetProperty("missing").GetInt32());
+        Assert.StartsWith("Failed: ", summary.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(summary.RootElement.GetProperty("message").GetString(), BatchStatus.From(done, host.Clock.GetUtcNow()).Message);
+        Assert.Equal((0, 2), (summary.RootElement.GetProperty("usage").GetProperty("missing").GetInt32(), summary.RootElement.GetProperty("usage").GetProperty("not_processed").GetInt32()));
+        Assert.Equal(["job_failed", "job_failed"], ErrorCodes(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("model.jsonl", state.InstanceId))));
     }
 
     [Fact]
@@ -198,7 +203,16 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.InRange(results.Count, 1, 39);
         using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("cancel.jsonl", state.InstanceId)));
         var usage = summary.RootElement.GetProperty("usage");
-        Assert.Equal(40, usage.GetProperty("succeeded").GetInt32() + usage.GetProperty("failed").GetInt32() + usage.GetProperty("missing").GetInt32());
+        Assert.Equal(0, usage.GetProperty("missing").GetInt32());
+        Assert.Equal(40, usage.GetProperty("succeeded").GetInt32() + usage.GetProperty("failed").GetInt32() + usage.GetProperty("not_processed").GetInt32());
+        var codes = ErrorCodes(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("cancel.jsonl", state.InstanceId)));
+        Assert.Equal(40 - results.Count, codes.Count);
+        Assert.All(codes, code => Assert.Equal("cancelled", code));
+        var status = BatchStatus.From(done, host.Clock.GetUtcNow());
+        Assert.Equal($"Cancelled after {done.Parts[0].Completed} of 40", status.Message);
+        Assert.Equal(Math.Round(100.0 * done.Parts[0].Completed / 40, 1), status.PercentDone);
+        Assert.Equal(status.Message, summary.RootElement.GetProperty("message").GetString());
+        Assert.Equal(done.CompletedAt, summary.RootElement.GetProperty("completed_at").GetDateTimeOffset());
     }
 
     [Fact]
@@ -213,7 +227,7 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(BatchOutcome.Failed, done.Outcome);
         Assert.Contains("Emulated capacity error", done.Failure, StringComparison.Ordinal);
         Assert.Equal(3, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("failing.jsonl", state.InstanceId))).Count);
-        Assert.Equal(5, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("failing.jsonl", state.InstanceId))).Count);
+        Assert.Equal(["job_failed", "job_failed", "job_failed", "job_failed", "job_failed"], ErrorCodes(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("failing.jsonl", state.InstanceId))));
         Assert.True(await host.Storage.Archive.GetBlobClient(BlobLayout.Archived("failing.jsonl", state.InstanceId)).ExistsAsync());
     }
 
@@ -230,6 +244,8 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Contains(done.Parts[0].JobStatus, new[] { "CANCELLED", "TIMEOUT_EXCEEDED" });
         using var summary = JsonDocument.Parse(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Summary("slow.jsonl", state.InstanceId)));
         Assert.Equal("TimedOut", summary.RootElement.GetProperty("status").GetString());
+        Assert.StartsWith("Timed out after ", summary.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.All(ErrorCodes(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("slow.jsonl", state.InstanceId))), code => Assert.Equal("timed_out", code));
     }
 
     [Fact]
@@ -252,6 +268,9 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         + (i == invalidAt ? ",\"max_tokens\":-1" : string.Empty) + "}}\n"));
 
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    private static List<string?> ErrorCodes(string text) =>
+        [.. Lines(text).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("error").GetProperty("code").GetString())];
 
     private static string? CustomId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString();
 }

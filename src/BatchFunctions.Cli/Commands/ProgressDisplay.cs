@@ -4,23 +4,21 @@ using BatchFunctions.Core.Workflow;
 namespace BatchFunctions.Cli.Commands;
 
 /// <summary>
-/// Shows a batch's progress: phase, requests done of total, and the estimated time left. On a terminal one
+/// Shows a batch's progress in words (<see cref="BatchStatus.Message"/>: requests done of total, or the
+/// outcome), and the estimated time left. On a terminal one
 /// line is rewritten in place; otherwise (a log, a pipe) a line is printed whenever the phase or count changes.
 /// </summary>
 internal sealed class ProgressDisplay(TextWriter output, TimeProvider timeProvider) : IProgress<BatchStatus>
 {
     private readonly bool _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-    private (BatchPhase, long) _last = (BatchPhase.Completed, -1);
+    private string? _last;
     private int _width;
 
     public void Report(BatchStatus value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var eta = value.EstimatedCompletion is { } at && at > timeProvider.GetUtcNow() ? ", about " + Span(at - timeProvider.GetUtcNow()) + " left" : string.Empty;
-        // Until validation has counted the requests there is nothing to count.
-        var text = value.Requests == 0 && value.Phase != BatchPhase.Completed
-            ? $"  {value.Phase}"
-            : string.Create(CultureInfo.InvariantCulture, $"  {value.Phase,-11} {value.Completed}/{value.Requests} requests ({value.PercentDone:F0}%){eta}");
+        var text = "  " + value.Message + eta;
         if (_live)
         {
             output.Write("\r" + text.PadRight(_width));
@@ -28,9 +26,9 @@ internal sealed class ProgressDisplay(TextWriter output, TimeProvider timeProvid
             return;
         }
 
-        if ((value.Phase, value.Completed) != _last)
+        if (value.Message != _last)
         {
-            _last = (value.Phase, value.Completed);
+            _last = value.Message;
             output.WriteLine(text);
         }
     }

@@ -38,10 +38,11 @@ internal static class StatusCommand
 
     public static async Task PrintAsync(BatchStatus status, TextWriter output)
     {
-        await output.WriteLineAsync($"Batch {status.Id}");
+        await output.WriteLineAsync($"Batch {status.Id}: {status.Message}");
         await output.WriteLineAsync($"  input     {status.InputContainer}/{status.InputName}");
         await output.WriteLineAsync($"  phase     {status.Phase}{(status.Outcome is { } outcome ? " (" + outcome + ")" : string.Empty)}{(status.CancelRequested ? ", cancel requested" : string.Empty)}");
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  requests  {status.Completed}/{status.Requests} done ({status.PercentDone:F0}%): succeeded {status.Succeeded}, failed {status.Failed}"));
+        var percent = status.PercentDone is { } share ? string.Create(CultureInfo.InvariantCulture, $" ({share:0.#}%)") : string.Empty;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  requests  {status.Completed}/{status.Requests} done{percent}: succeeded {status.Succeeded}, failed {status.Failed}"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  started   {status.StartedAt:u}{(status.CompletedAt is { } done ? ", completed " + done.ToString("u", CultureInfo.InvariantCulture) : string.Empty)}{(status.EstimatedCompletion is { } eta ? ", done about " + eta.ToString("u", CultureInfo.InvariantCulture) : string.Empty)}"));
         foreach (var part in status.Parts)
         {

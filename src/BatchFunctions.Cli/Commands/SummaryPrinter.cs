@@ -15,8 +15,8 @@ internal static class SummaryPrinter
     {
         var summaryPath = downloaded.FirstOrDefault(f => f.EndsWith("summary.json", StringComparison.Ordinal));
         await output.WriteLineAsync();
-        await output.WriteLineAsync($"Batch {status.Id}: {status.Outcome?.ToString() ?? status.Phase.ToString()}");
-        if (status.Failure is { } failure)
+        await output.WriteLineAsync($"Batch {status.Id}: {status.Message}");
+        if (status.Failure is { } failure && !status.Message.Contains(failure, StringComparison.Ordinal))
         {
             await output.WriteLineAsync($"  {failure}");
         }
@@ -29,7 +29,7 @@ internal static class SummaryPrinter
             {
                 await output.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"  requests {usage.GetProperty("requests").GetInt64()}: succeeded {usage.GetProperty("succeeded").GetInt64()}, failed {usage.GetProperty("failed").GetInt64()}, missing {usage.GetProperty("missing").GetInt64()}; tokens {usage.GetProperty("total_tokens").GetInt64()}"));
+                    $"  requests {usage.GetProperty("requests").GetInt64()}: succeeded {usage.GetProperty("succeeded").GetInt64()}, failed {usage.GetProperty("failed").GetInt64()}, missing {usage.GetProperty("missing").GetInt64()}, not processed {(usage.TryGetProperty("not_processed", out var notProcessed) ? notProcessed.GetInt64() : 0)}; tokens {usage.GetProperty("total_tokens").GetInt64()}"));
             }
         }
         else

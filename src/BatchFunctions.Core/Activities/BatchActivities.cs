@@ -81,8 +81,9 @@ public sealed class BatchActivities(
             await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Readable.RejectionReport, cancellationToken);
         }
 
-        var firstError = settingsErrors.Count > 0 ? settingsErrors[0] : report.Errors.Count > 0 ? Describe(report.Errors[0]) : null;
-        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, report.ErrorCount + settingsErrors.Count, firstError, valid ? settings : null));
+        var errors = report.ErrorCount + settingsErrors.Count;
+        var why = valid ? null : BatchProgress.DescribeRejection(errors, settingsErrors.Count > 0 ? settingsErrors[0] : null, report.Errors.Count > 0 ? report.Errors[0] : null);
+        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, errors, why, valid ? settings : null));
     }
 
     /// <summary>Writes rejection.json beside the kept input (never deletes it) and announces the rejection.</summary>
@@ -96,12 +97,14 @@ public sealed class BatchActivities(
         var rejection = JsonSerializer.Deserialize(report.ToMemory().Span, BatchJsonContext.Readable.RejectionReport);
 
         var outputs = new BatchOutputs(Rejection: target.Uri.ToString());
-        var failure = rejection is { SettingsErrors.Count: > 0 } ? rejection.SettingsErrors[0]
-            : rejection?.Validation is { Errors.Count: > 0 } validation ? Describe(validation.Errors[0]) : null;
+        var failure = rejection is null ? null : BatchProgress.DescribeRejection(
+            rejection.SettingsErrors.Count + (rejection.Validation?.ErrorCount ?? 0),
+            rejection.SettingsErrors.Count > 0 ? rejection.SettingsErrors[0] : null,
+            rejection.Validation is { Errors.Count: > 0 } validation ? validation.Errors[0] : null);
         await SendCompletionAsync(
-            new CompletionMessage(call.InstanceId, BatchOutcome.Rejected, call.Source.Container, call.Source.Name, rejection?.Validation?.Requests ?? 0, 0, 0, 0, null, null, null, outputs.Rejection, failure),
+            new CompletionMessage(call.InstanceId, BatchOutcome.Rejected, call.Source.Container, call.Source.Name, rejection?.Validation?.Requests ?? 0, 0, 0, 0, null, null, null, outputs.Rejection, failure, Message: BatchProgress.Describe(BatchPhase.Completed, BatchOutcome.Rejected, 0, 0, 0, 0, failure, cancelRequested: false)),
             cancellationToken);
-        return ActivityResult.Success(call, new FinishedPayload(outputs));
+        return ActivityResult.Success(call, new FinishedPayload(outputs, CompletedAt: timeProvider.GetUtcNow()));
     }
 
     /// <summary>Splits the input into staged parts, or uses it whole when it fits one job.</summary>
@@ -244,14 +247,15 @@ public sealed class BatchActivities(
             var parts = state.Parts.Select(part => new JsonlMergePart(
                 token => OpenPartInputAsync(part, source, call.InstanceId, token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartOutput(call.InstanceId, part.Index)), token),
-                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token))).ToList();
+                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token),
+                UnansweredReason.For(part.JobStatus, call.Outcome))).ToList();
             await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
             await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
             {
                 usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = 64 * 1024 * 1024 }, cancellationToken);
             }
 
-            if (usage.Failed + usage.Missing == 0)
+            if (usage.Failed + usage.Missing + usage.NotProcessed == 0)
             {
                 await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
             }
@@ -268,11 +272,17 @@ public sealed class BatchActivities(
 
         var outputs = new BatchOutputs(
             Results: usage is null ? null : resultsBlob.Uri.ToString(),
-            Errors: usage is not null && usage.Failed + usage.Missing > 0 ? errorsBlob.Uri.ToString() : null,
+            Errors: usage is not null && usage.Failed + usage.Missing + usage.NotProcessed > 0 ? errorsBlob.Uri.ToString() : null,
             Summary: summaryBlob.Uri.ToString());
+        var completedAt = timeProvider.GetUtcNow();
+        var requests = usage?.Requests ?? state.Requests;
+        var succeeded = usage?.Succeeded ?? 0;
+        var message = BatchProgress.Describe(
+            BatchPhase.Completed, outcome, requests, requests - (usage?.Missing ?? 0) - (usage?.NotProcessed ?? requests), succeeded, usage?.Failed ?? 0, failure, cancelRequested: false);
         var summary = new BatchSummary(
             call.InstanceId,
             outcome,
+            message,
             failure,
             source.Container,
             source.Name,
@@ -280,20 +290,17 @@ public sealed class BatchActivities(
             usage,
             [.. state.Parts.Select(p => new PartSummary(p.Index, p.JobId, p.JobStatus, p.Total, p.Completed, p.Succeeded, p.Failed, p.JobErrors ?? []))],
             state.StartedAt,
-            timeProvider.GetUtcNow(),
+            completedAt,
             outputs);
         await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Readable.BatchSummary, cancellationToken);
 
         await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);
         await DeleteUploadedFilesAsync(state, cancellationToken);
         await SendCompletionAsync(
-            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, usage?.Requests ?? state.Requests, usage?.Succeeded ?? 0, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure),
+            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, requests, succeeded, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure, usage?.NotProcessed ?? 0, message),
             cancellationToken);
-        return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure));
+        return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt));
     }
-
-    private static string Describe(JsonlIssue issue) =>
-        issue.Line == 0 ? $"{issue.Code}: {issue.Message}" : $"line {issue.Line}{(issue.Field is null ? string.Empty : $" ({issue.Field})")}: {issue.Code}: {issue.Message}";
 
     private JsonlValidationOptions ValidationOptions(BatchSettings? settings) => new()
     {

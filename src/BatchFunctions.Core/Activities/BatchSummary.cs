@@ -7,6 +7,7 @@ namespace BatchFunctions.Core.Activities;
 public sealed record BatchSummary(
     string InstanceId,
     BatchOutcome Status,
+    string Message,
     string? Failure,
     string InputContainer,
     string InputName,

@@ -19,4 +19,6 @@ public sealed record CompletionMessage(
     string? Errors,
     string? Summary,
     string? Rejection,
-    string? Failure);
+    string? Failure,
+    long NotProcessed = 0,
+    string? Message = null);

@@ -1,6 +1,6 @@
 namespace BatchFunctions.Core.Jsonl;
 
-/// <summary>What a batch's results add up to, for <c>summary.json</c>: every input request is succeeded, failed or missing.</summary>
+/// <summary>What a batch's results add up to, for <c>summary.json</c>: every input request is succeeded, failed, missing or not processed.</summary>
 public sealed record BatchUsage
 {
     /// <summary>Requests in the input.</summary>
@@ -9,11 +9,17 @@ public sealed record BatchUsage
     /// <summary>Requests with a 2xx response and no error.</summary>
     public required long Succeeded { get; init; }
 
-    /// <summary>Requests with an error or a non-2xx response (Succeeded + Failed + Missing = Requests).</summary>
+    /// <summary>Requests with an error or a non-2xx response (Succeeded + Failed + Missing + NotProcessed = Requests).</summary>
     public required long Failed { get; init; }
 
-    /// <summary>Requests for which Mistral returned no line at all (written to the errors as <c>missing_result</c>).</summary>
+    /// <summary>Requests a job that succeeded returned no line for (written to the errors as <c>missing_result</c>).</summary>
     public required long Missing { get; init; }
+
+    /// <summary>
+    /// Requests never processed because the batch was cancelled, timed out or failed (written to the errors as
+    /// <c>cancelled</c>, <c>timed_out</c> or <c>job_failed</c>).
+    /// </summary>
+    public long NotProcessed { get; init; }
 
     /// <summary>Result lines whose custom_id matches no input request (kept, after the matched ones).</summary>
     public required long Unmatched { get; init; }

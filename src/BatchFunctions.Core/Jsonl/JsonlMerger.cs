@@ -11,8 +11,6 @@ namespace BatchFunctions.Core.Jsonl;
 /// </summary>
 public static class JsonlMerger
 {
-    private static readonly JsonEncodedText MissingMessage = JsonEncodedText.Encode("Mistral returned no result for this request.");
-
     /// <summary>Merges every part, in order, into <paramref name="results"/> (succeeded requests) and <paramref name="errors"/> (the rest).</summary>
     public static async Task<BatchUsage> MergeAsync(
         IReadOnlyList<JsonlMergePart> parts,
@@ -93,8 +91,17 @@ public static class JsonlMerger
         var missing = requests - Count(seen);
         if (missing > 0)
         {
-            totals.Missing += missing;
-            await AddMissingAsync(part, seen, failed, options, cancellationToken);
+            var reason = part.Unanswered ?? UnansweredReason.Missing;
+            if (reason.NotProcessed)
+            {
+                totals.NotProcessed += missing;
+            }
+            else
+            {
+                totals.Missing += missing;
+            }
+
+            await AddMissingAsync(part, reason, seen, failed, options, cancellationToken);
         }
 
         await succeeded.WriteToAsync(results, cancellationToken);
@@ -127,8 +134,10 @@ public static class JsonlMerger
         return (index, ordinal);
     }
 
-    private static async Task AddMissingAsync(JsonlMergePart part, BitArray seen, ExternalLineSorter failed, JsonlMergeOptions options, CancellationToken cancellationToken)
+    private static async Task AddMissingAsync(JsonlMergePart part, UnansweredReason reason, BitArray seen, ExternalLineSorter failed, JsonlMergeOptions options, CancellationToken cancellationToken)
     {
+        var message = JsonEncodedText.Encode(reason.Message);
+        var code = JsonEncodedText.Encode(reason.Code);
         await using var input = await part.OpenInput(cancellationToken);
         using var reader = new JsonlLineReader(input, options.MaxLineBytes);
         var scratch = new byte[256];
@@ -158,8 +167,8 @@ public static class JsonlMerger
 
                     writer.WriteNull("response"u8);
                     writer.WriteStartObject("error"u8);
-                    writer.WriteString("message"u8, MissingMessage);
-                    writer.WriteString("code"u8, "missing_result"u8);
+                    writer.WriteString("message"u8, message);
+                    writer.WriteString("code"u8, code);
                     writer.WriteEndObject();
                     writer.WriteEndObject();
                 }
@@ -239,6 +248,8 @@ public static class JsonlMerger
 
         public long Missing { get; set; }
 
+        public long NotProcessed { get; set; }
+
         public long Unmatched { get; set; }
 
         public long Duplicates { get; set; }
@@ -284,6 +295,7 @@ public static class JsonlMerger
             Succeeded = Succeeded,
             Failed = Failed,
             Missing = Missing,
+            NotProcessed = NotProcessed,
             Unmatched = Unmatched,
             Duplicates = Duplicates,
             PromptTokens = PromptTokens,

@@ -38,8 +38,8 @@ public sealed record ActivityResult(
 [JsonDerivedType(typeof(FinishedPayload), "finished")]
 public abstract record ActivityPayload;
 
-/// <summary>Validation result: counts, the first error, and the resolved settings when valid.</summary>
-public sealed record ValidatedPayload(bool IsValid, long Requests, long Bytes, long ErrorCount, string? FirstError, BatchSettings? Settings) : ActivityPayload;
+/// <summary>Validation result: counts, why an invalid input is refused (<see cref="BatchProgress.DescribeRejection"/>), and the resolved settings when valid.</summary>
+public sealed record ValidatedPayload(bool IsValid, long Requests, long Bytes, long ErrorCount, string? Rejection, BatchSettings? Settings) : ActivityPayload;
 
 /// <summary>The staged parts.</summary>
 public sealed record StagedPayload(IReadOnlyList<StagedPart> Parts) : ActivityPayload;
@@ -73,4 +73,4 @@ public sealed record JobSnapshot(
 public sealed record CollectedPayload(bool HasOutput, bool HasErrors, JobSnapshot? Job = null) : ActivityPayload;
 
 /// <summary>The batch's files (finalize, reject); an outcome when finalizing found it other than decided (results missing).</summary>
-public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null) : ActivityPayload;
+public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null, DateTimeOffset? CompletedAt = null) : ActivityPayload;

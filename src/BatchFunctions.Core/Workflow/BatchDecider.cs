@@ -117,7 +117,7 @@ public static class BatchDecider
         switch (result.Call, result.Payload)
         {
             case (ValidateInputCall, ValidatedPayload { IsValid: false }):
-                return state with { Phase = BatchPhase.Rejected, Failure = DescribeRejection(result.Payload) };
+                return state with { Phase = BatchPhase.Rejected, Requests = ((ValidatedPayload)result.Payload!).Requests, Failure = DescribeRejection(result.Payload) };
             case (ValidateInputCall, ValidatedPayload valid):
                 return state with
                 {
@@ -128,7 +128,7 @@ public static class BatchDecider
                     Deadline = state.StartedAt + TimeSpan.FromHours(valid.Settings!.TimeoutHours) + options.DeadlineGrace,
                 };
             case (RejectInputCall, FinishedPayload rejected):
-                return Complete(state, BatchOutcome.Rejected, rejected.Outputs, at);
+                return Complete(state, BatchOutcome.Rejected, rejected.Outputs, rejected.CompletedAt ?? at);
             case (StagePartsCall, StagedPayload staged):
                 return state with
                 {
@@ -154,7 +154,8 @@ public static class BatchDecider
             case (CollectPartCall collect, CollectedPayload collected):
                 return AfterCollect(UpdatePart(state, collect.PartIndex, p => (collected.Job is { } seen ? WithSnapshot(p, seen) : p) with { Collected = true }));
             case (FinalizeCall finalize, FinishedPayload finished):
-                return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure };
+                // summary.json's completed_at and the status's are one instant: the one finalize wrote.
+                return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, finished.CompletedAt ?? at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure };
             default:
                 throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
         }
@@ -281,9 +282,9 @@ public static class BatchDecider
         return errors.Count == 0 ? "A Mistral job failed without an error message." : "Mistral job failed: " + string.Join("; ", errors);
     }
 
-    private static string DescribeRejection(ActivityPayload? payload) => payload is ValidatedPayload report
-        ? string.Create(CultureInfo.InvariantCulture, $"The input is invalid: {report.ErrorCount} error(s); first: {report.FirstError}")
-        : "The input is invalid.";
+    private static string DescribeRejection(ActivityPayload? payload) => payload is ValidatedPayload { Rejection: { } described }
+        ? described
+        : "the input is invalid";
 
     private static BatchState UpdatePart(BatchState state, int index, Func<PartState, PartState> change) =>
         state with { Parts = [.. state.Parts.Select(p => p.Index == index ? change(p) : p)] };

@@ -2,7 +2,8 @@ namespace BatchFunctions.Core.Workflow;
 
 /// <summary>
 /// The status record both hosts return from their status endpoints (and the Durable custom status): ids,
-/// counts, progress and locations only, far below the 16 KB custom-status limit.
+/// counts, progress (in figures and in words, <see cref="BatchProgress"/>) and locations only, far below the
+/// 16 KB custom-status limit.
 /// </summary>
 public sealed record BatchStatus(
     string Id,
@@ -14,7 +15,8 @@ public sealed record BatchStatus(
     long Completed,
     long Succeeded,
     long Failed,
-    double PercentDone,
+    double? PercentDone,
+    string Message,
     DateTimeOffset? EstimatedCompletion,
     IReadOnlyList<PartStatus> Parts,
     BatchOutputs? Outputs,
@@ -30,7 +32,8 @@ public sealed record BatchStatus(
         ArgumentNullException.ThrowIfNull(state);
         var completed = state.Parts.Sum(p => (long)p.Completed);
         var requests = state.Requests;
-        var percent = state.Phase == BatchPhase.Completed ? 100 : requests == 0 ? 0 : Math.Round(100.0 * completed / requests, 1);
+        var succeeded = state.Parts.Sum(p => (long)p.Succeeded);
+        var failed = state.Parts.Sum(p => (long)p.Failed);
         return new BatchStatus(
             state.InstanceId,
             state.Phase,
@@ -39,9 +42,10 @@ public sealed record BatchStatus(
             state.Source.Name,
             requests,
             completed,
-            state.Parts.Sum(p => (long)p.Succeeded),
-            state.Parts.Sum(p => (long)p.Failed),
-            percent,
+            succeeded,
+            failed,
+            BatchProgress.Percent(state.Phase, state.Outcome, requests, completed),
+            BatchProgress.Describe(state.Phase, state.Outcome, requests, completed, succeeded, failed, state.Failure, state.CancelRequested && state.Phase != BatchPhase.Completed),
             Estimate(state, now, completed),
             [.. state.Parts.Select(p => new PartStatus(p.Index, p.JobId, p.JobStatus, p.Requests, p.Completed, p.Succeeded, p.Failed))],
             state.Outputs,

@@ -21,8 +21,8 @@ public sealed class ProgressDisplayTests
 
         var lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
-        Assert.Equal("  Polling     40/100 requests (40%), about 3m 05s left", lines[1]);
-        Assert.Equal("  Completed   100/100 requests (100%)", lines[2]);
+        Assert.Equal("  Running: 40 of 100 done (40%), about 3m 05s left", lines[1]);
+        Assert.Equal("  Succeeded: all 100 requests", lines[2]);
     }
 
     [Fact]
@@ -35,6 +35,9 @@ public sealed class ProgressDisplayTests
         Assert.EndsWith("about 26h 07m left", output.ToString().TrimEnd(), StringComparison.Ordinal);
     }
 
-    private static BatchStatus Status(BatchPhase phase, long completed, DateTimeOffset? eta) =>
-        new("bf-x", phase, phase == BatchPhase.Completed ? BatchOutcome.Succeeded : null, "in", "a.jsonl", 100, completed, completed, 0, completed, eta, [], null, null, null, false, Now, null);
+    private static BatchStatus Status(BatchPhase phase, long completed, DateTimeOffset? eta)
+    {
+        var outcome = phase == BatchPhase.Completed ? BatchOutcome.Succeeded : (BatchOutcome?)null;
+        return new("bf-x", phase, outcome, "in", "a.jsonl", 100, completed, completed, 0, completed, BatchProgress.Describe(phase, outcome, 100, completed, completed, 0, null, false), eta, [], null, null, null, false, Now, null);
+    }
 }

@@ -36,6 +36,22 @@ public sealed class JsonlMergerTests
         Assert.Equal((1L, 2L), (usage.Missing, usage.Succeeded));
     }
 
+    [Theory]
+    [InlineData("cancelled")]
+    [InlineData("timed_out")]
+    [InlineData("job_failed")]
+    public async Task MergeAsync_PartThatWasNeverProcessed_WritesItsOwnCodeNotMissing(string code)
+    {
+        var reason = new[] { UnansweredReason.Cancelled, UnansweredReason.TimedOut, UnansweredReason.JobFailed }.Single(r => r.Code == code);
+
+        var (usage, results, failed) = await MergeAsync([Part(Inputs(3), [Success("r1")], null) with { Unanswered = reason }]);
+
+        Assert.Equal(["r1"], results.Select(CustomId));
+        Assert.Equal(["r2", "r3"], failed.Select(CustomId));
+        Assert.All(failed, line => Assert.Equal(code, JsonDocument.Parse(line).RootElement.GetProperty("error").GetProperty("code").GetString()));
+        Assert.Equal((0L, 2L, 1L), (usage.Missing, usage.NotProcessed, usage.Succeeded));
+    }
+
     [Fact]
     public async Task MergeAsync_DuplicatesAndUnknownIds_KeepTheFirstSuccessAndAppendTheUnknown()
     {
