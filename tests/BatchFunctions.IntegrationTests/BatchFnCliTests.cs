@@ -27,6 +27,9 @@ public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
             var cancel = await RunnerProcess.RunToExitAsync(none, "cancel", id, "--url", url);
             var unknown = await RunnerProcess.RunToExitAsync(none, "status", "bf-" + new string('0', 32), "--url", url);
             var unreachable = await RunnerProcess.RunToExitAsync(none, "list", "--url", "http://127.0.0.1:9");
+            var bad = Path.Combine(work.FullName, "bad.jsonl");
+            await File.WriteAllTextAsync(bad, RunnerTestHost.Lines(1) + "{\"custom_id\":\"x\",\"body\":{}}\nnot json\n");
+            var refused = await RunnerProcess.RunToExitAsync(none, "submit", bad, "--url", url);
 
             Assert.True(submit.ExitCode == 0, submit.Output);
             Assert.Contains("Succeeded", submit.Output, StringComparison.Ordinal);
@@ -44,6 +47,10 @@ public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
             Assert.Contains("No batch", unknown.Output, StringComparison.Ordinal);
             Assert.Equal(1, unreachable.ExitCode);
             Assert.Contains("Cannot reach", unreachable.Output, StringComparison.Ordinal);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("2 errors, first at line 2 (body.messages): missing_field", refused.Output, StringComparison.Ordinal);
+            Assert.Contains("  line 3: invalid_json:", refused.Output, StringComparison.Ordinal);
+            Assert.DoesNotMatch(SubmittedId(), refused.Output);
             Assert.Equal("cli", Assert.Single(await host.JobsOfAsync(id)).Metadata!["team"]);
         }
         finally

@@ -22,7 +22,7 @@ public sealed record MalformedRequest(string Name, string Method, string Path, s
 public static class MalformedRequests
 {
     public const string Json = "application/json";
-    public const string Jsonl = "application/x-ndjson";
+    public const string JsonlType = "application/x-ndjson";
 
     private static readonly string Line = "{\"custom_id\":\"a\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}";
 
@@ -56,11 +56,18 @@ public static class MalformedRequests
         Start("JSON string body", "\"blob\"", null),
         Start("JSON null body", "null", null),
         Start("not JSON", "{blob", null),
-        new("JSONL with a climbing name", "POST", $"api/batches?name=..%2F{otherContainer}%2Fx.jsonl", Jsonl, Encoding.UTF8.GetBytes(Line + "\n"), 400, "name"),
-        new("JSONL with a CR/LF model", "POST", "api/batches?model=a%0D%0Ab", Jsonl, Encoding.UTF8.GetBytes(Line + "\n"), 400, "model"),
-        new("JSONL with a CR/LF name", "POST", "api/batches?name=a%0D%0Ab.jsonl", Jsonl, Encoding.UTF8.GetBytes(Line + "\n"), 400, "name"),
-        new("JSONL with a non-ASCII metadata value", "POST", "api/batches?metadata=team%3D%C3%A9quipe", Jsonl, Encoding.UTF8.GetBytes(Line + "\n"), 400, "metadata"),
-        new("JSONL with a bad timeout", "POST", "api/batches?timeout_hours=500", Jsonl, Encoding.UTF8.GetBytes(Line + "\n"), 400, "timeout_hours"),
+        new("JSONL with a climbing name", "POST", $"api/batches?name=..%2F{otherContainer}%2Fx.jsonl", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "name"),
+        new("JSONL with a CR/LF model", "POST", "api/batches?model=a%0D%0Ab", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "model"),
+        new("JSONL with a CR/LF name", "POST", "api/batches?name=a%0D%0Ab.jsonl", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "name"),
+        new("JSONL with a non-ASCII metadata value", "POST", "api/batches?metadata=team%3D%C3%A9quipe", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "metadata"),
+        new("JSONL with a bad timeout", "POST", "api/batches?timeout_hours=500", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "timeout_hours"),
+        Start("inline request without messages", """{"requests": [{"custom_id": "a", "body": {"prompt": "hi"}}]}""", "requests[0].body.messages"),
+        Jsonl("JSONL empty body", string.Empty, "empty_file"),
+        Jsonl("JSONL with a broken line", Line + "\n{\"custom_id\": \"b\", \"body\": \n", "line 2"),
+        Jsonl("JSONL CSV renamed", "custom_id,prompt\na,hello\n", "line 1"),
+        Jsonl("JSONL chat line without messages", Line + "\n{\"custom_id\":\"b\",\"body\":{\"prompt\":\"x\"}}\n", "line 2 (body.messages)"),
+        Jsonl("JSONL duplicate custom_id", Line + "\n" + Line + "\n", "duplicate_custom_id"),
+        new("JSONL chat lines sent to embeddings", "POST", "api/batches?endpoint=%2Fv1%2Fembeddings", JsonlType, Encoding.UTF8.GetBytes(Line + "\n"), 400, "body.input"),
     ];
 
     /// <summary>Reads and lists that must be refused.</summary>
@@ -77,6 +84,9 @@ public static class MalformedRequests
         new("cancel unknown batch", "POST", "api/batches/bf-00000000000000000000000000000000/cancel", null, null, 404, null),
         new("file of an unknown kind", "GET", "api/batches/bf-00000000000000000000000000000000/files/passwd", null, null, 404, null),
     ];
+
+    private static MalformedRequest Jsonl(string name, string content, string mentions) =>
+        new(name, "POST", "api/batches", JsonlType, Encoding.UTF8.GetBytes(content), 400, mentions);
 
     private static MalformedRequest Start(string name, string json, string? mentions) =>
         new(name, "POST", "api/batches", Json, Encoding.UTF8.GetBytes(json), 400, mentions);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BatchFunctions.Core.Api;
+using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Cli.Commands;
 
@@ -35,6 +36,11 @@ internal sealed class JobSettingsOptions
             }
 
             metadata[pair[..separator]] = pair[(separator + 1)..];
+        }
+
+        if (parse.GetValue(Endpoint) is { } endpoint && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)))
+        {
+            return (null, $"--endpoint is '{endpoint}'; it must be one of {string.Join(", ", ApiEndpoint.Known)}.");
         }
 
         if (parse.GetValue(TimeoutHours) is { } hours && hours is < 1 or > 168)

@@ -71,7 +71,7 @@ public sealed class BatchActivities(
         JsonlValidationReport report;
         await using (var input = await OpenInputAsync(blob, call.Source.ETag, cancellationToken))
         {
-            report = await JsonlValidator.ValidateAsync(input, ValidationOptions(settings), cancellationToken);
+            report = await JsonlValidator.ValidateAsync(input, BatchSettingsResolver.ValidationOptions(settings, _defaults), cancellationToken);
         }
 
         var valid = report.IsValid && settingsErrors.Count == 0;
@@ -301,14 +301,6 @@ public sealed class BatchActivities(
             cancellationToken);
         return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt));
     }
-
-    private JsonlValidationOptions ValidationOptions(BatchSettings? settings) => new()
-    {
-        Endpoint = settings is null ? null : ApiEndpoint.FromValue(settings.Endpoint),
-        Model = settings?.Model,
-        MaxLineBytes = _defaults.MaxLineBytes,
-        MaxRequests = _defaults.MaxRequestsPerBatch,
-    };
 
     private static async Task<Stream> OpenInputAsync(BlobClient blob, string etag, CancellationToken cancellationToken) =>
         await blob.OpenReadAsync(

@@ -18,6 +18,19 @@ public static class BatchSettingsResolver
 
     private const string MetadataPrefix = "metadata_";
 
+    /// <summary>How an input with <paramref name="settings"/> is validated, the same at the door and in the workflow.</summary>
+    public static Jsonl.JsonlValidationOptions ValidationOptions(BatchSettings? settings, BatchDefaultsOptions defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return new()
+        {
+            Endpoint = settings is null ? null : ApiEndpoint.FromValue(settings.Endpoint),
+            Model = settings?.Model,
+            MaxLineBytes = defaults.MaxLineBytes,
+            MaxRequests = defaults.MaxRequestsPerBatch,
+        };
+    }
+
     /// <summary>The settings, or the reasons they are invalid.</summary>
     public static (BatchSettings? Settings, IReadOnlyList<string> Errors) Resolve(IDictionary<string, string> blobMetadata, BatchDefaultsOptions defaults)
     {

@@ -140,7 +140,10 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
             // Not JSON (a proxy's page, say): the status alone has to do.
         }
 
-        var detail = problem?.Errors is { Count: > 0 } errors ? string.Join(" ", errors) : problem?.Detail;
+        // Each error on its own line (a JSONL report's lines, say), under the detail when it says more.
+        var detail = problem?.Errors is { Count: > 0 } errors
+            ? (problem.Detail is { } summary && summary != string.Join(" ", errors) ? summary + Environment.NewLine : string.Empty) + string.Join(Environment.NewLine, errors.Select(e => "  " + e))
+            : problem?.Detail;
         throw new BatchApiException(response.StatusCode, problem?.Title ?? response.ReasonPhrase, detail);
     }
 }

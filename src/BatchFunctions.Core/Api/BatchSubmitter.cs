@@ -1,15 +1,25 @@
+using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
+using System.Text;
 using System.Text.Json;
 using Azure;
-using Azure.Storage;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
 
 namespace BatchFunctions.Core.Api;
+
+/// <summary>What a JSONL upload came to: the committed input, or why not (with the validation report when the content was read).</summary>
+/// <param name="Source">The input version, when the upload was valid and committed.</param>
+/// <param name="Errors">Why it was refused.</param>
+/// <param name="Report">The validation report of the content, when it was read.</param>
+public sealed record UploadResult(BatchSource? Source, IReadOnlyList<string> Errors, JsonlValidationReport? Report);
 
 /// <summary>
 /// Turns a start request into the input blob version that identifies the batch: a referenced blob as it is
@@ -21,13 +31,8 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     /// <summary>The most inline requests one start request may carry; larger batches go through a blob.</summary>
     public const int MaxInlineRequests = 10_000;
 
-    // Blocks of 4 MiB, two in flight: an upload of any size holds about 8 MiB.
-    private static readonly StorageTransferOptions StreamingTransfer = new()
-    {
-        InitialTransferSize = 4 * 1024 * 1024,
-        MaximumTransferSize = 4 * 1024 * 1024,
-        MaximumConcurrency = 2,
-    };
+    // Uploads are staged in blocks of 4 MiB: two buffers and the validator's share of the pipe.
+    private const int BlockSize = 4 * 1024 * 1024;
 
     /// <summary>The batch source for <paramref name="request"/>, or why there is none; nothing is read or written unless every field is valid.</summary>
     public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default) =>
@@ -71,7 +76,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             return (null, errors);
         }
 
-        return request.Blob is { } blob ? await FromBlobAsync(blob, errors, cancellationToken) : (await WriteInlineAsync(request, cancellationToken), errors);
+        return request.Blob is { } blob ? await FromBlobAsync(blob, errors, cancellationToken) : await WriteInlineAsync(request, cancellationToken);
     }
 
     private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> FromBlobAsync(BlobReference reference, List<string> errors, CancellationToken cancellationToken)
@@ -91,10 +96,11 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 
     /// <summary>
     /// Streams a JSONL body (<c>POST /api/batches</c> with <c>Content-Type: application/x-ndjson</c>) into the
-    /// input container with the settings of <paramref name="settings"/> as metadata; the content is validated
-    /// by the workflow like any dropped file. Only a few MiB are held in memory at a time.
+    /// input container with the settings of <paramref name="settings"/> as metadata, validating it in the same
+    /// pass. The blob is committed only when the content is valid: an invalid body is refused with its report
+    /// and leaves no blob behind (its staged blocks are never committed). About 10 MiB are held at a time.
     /// </summary>
-    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> UploadAsync(Stream content, StartBatchRequest settings, CancellationToken cancellationToken = default)
+    public async Task<UploadResult> UploadAsync(Stream content, StartBatchRequest settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(settings);
@@ -105,15 +111,115 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         }
 
         CheckSettings(settings, RequestOrigin.Query, errors);
+        var metadata = MetadataOf(settings);
+        var (resolved, settingErrors) = BatchSettingsResolver.Resolve(metadata, defaults.Value);
+        errors.AddRange(errors.Count == 0 ? settingErrors : []);
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return new UploadResult(null, errors, null);
         }
 
         var name = settings.Name ?? NewName("uploads");
-        var blob = storage.Input.GetBlobClient(name);
-        var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = MetadataOf(settings), TransferOptions = StreamingTransfer }, cancellationToken);
-        return (new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), errors);
+        var blob = storage.Input.GetBlockBlobClient(name);
+        var (blocks, report) = await StageValidatedAsync(content, blob, BatchSettingsResolver.ValidationOptions(resolved, defaults.Value), cancellationToken);
+        if (!report.IsValid)
+        {
+            return new UploadResult(null, [.. report.Errors.Select(e => e.Describe())], report);
+        }
+
+        var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Metadata = metadata }, cancellationToken);
+        return new UploadResult(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, committed.Value.ETag.ToString()), errors, report);
+    }
+
+    /// <summary>
+    /// Stages <paramref name="content"/> as blocks of <paramref name="blob"/> (one block in flight while the next
+    /// is read) and feeds the same bytes to the validator; answers the block ids and the report.
+    /// </summary>
+    private static async Task<(List<string> Blocks, JsonlValidationReport Report)> StageValidatedAsync(
+        Stream content, BlockBlobClient blob, JsonlValidationOptions options, CancellationToken cancellationToken)
+    {
+        // Block ids of one blob must have one length, and concurrent uploads to the same name must not share
+        // ids (a staged block replaces an uncommitted one of the same id): a random prefix and the index.
+        var prefix = Guid.NewGuid().ToString("N");
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 2 * BlockSize, resumeWriterThreshold: BlockSize));
+        var validation = ValidateAsync(pipe.Reader, options, cancellationToken);
+        var blocks = new List<string>();
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BlockSize), ArrayPool<byte>.Shared.Rent(BlockSize) };
+        var staging = Task.CompletedTask;
+        try
+        {
+            for (var turn = 0; ; turn++)
+            {
+                var buffer = buffers[turn % 2];
+                var filled = await FillAsync(content, buffer, cancellationToken);
+                if (filled == 0)
+                {
+                    break;
+                }
+
+                // The pipe copies the bytes and pushes back when the validator falls behind.
+                await pipe.Writer.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
+                await staging;
+                var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{prefix}-{blocks.Count:D6}")));
+                blocks.Add(id);
+                staging = blob.StageBlockAsync(id, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: cancellationToken);
+            }
+
+            await staging;
+            await pipe.Writer.CompleteAsync();
+        }
+        catch (Exception exception)
+        {
+            // The other buffer's block may still be uploading: it must end before the buffers go back.
+            await pipe.Writer.CompleteAsync(exception);
+            await Task.WhenAll(staging, validation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
+        }
+
+        return (blocks, await validation);
+    }
+
+    /// <summary>An inline request's problem, with its index in <c>requests</c> (line N of the input is item N-1).</summary>
+    private static string InlineLine(JsonlIssue issue) => issue.Line == 0
+        ? "requests: " + issue.Describe()
+        : string.Create(CultureInfo.InvariantCulture, $"requests[{issue.Line - 1}]{(issue.Field is null ? string.Empty : "." + issue.Field)}: {issue.Code}: {issue.Message}");
+
+    private static async Task<JsonlValidationReport> ValidateAsync(PipeReader reader, JsonlValidationOptions options, CancellationToken cancellationToken)
+    {
+        // Off the request's thread, and the reader completed whatever happens, so the writer never waits on a
+        // validator that stopped.
+        await Task.Yield();
+        try
+        {
+            await using var stream = reader.AsStream(leaveOpen: true);
+            return await JsonlValidator.ValidateAsync(stream, options, cancellationToken);
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private static async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < BlockSize)
+        {
+            var read = await content.ReadAsync(buffer.AsMemory(filled, BlockSize - filled), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
     }
 
     /// <summary>The most job metadata entries a start request may give (blob metadata holds 8 KiB in all).</summary>
@@ -256,7 +362,8 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         return metadata;
     }
 
-    private async Task<BatchSource> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    /// <summary>Writes inline requests as the input blob, once they pass the validation the workflow would apply.</summary>
+    private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
     {
         var name = request.Name ?? NewName("inline");
         var metadata = MetadataOf(request);
@@ -272,9 +379,23 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             }
         }
 
+        // The request is held in memory already (its size is the host's limit): check it before storing it.
+        content.Position = 0;
+        var (settings, settingErrors) = BatchSettingsResolver.Resolve(metadata, defaults.Value);
+        if (settingErrors.Count > 0)
+        {
+            return (null, settingErrors);
+        }
+
+        var report = await JsonlValidator.ValidateAsync(content, BatchSettingsResolver.ValidationOptions(settings, defaults.Value), cancellationToken);
+        if (!report.IsValid)
+        {
+            return (null, [.. report.Errors.Select(InlineLine)]);
+        }
+
         content.Position = 0;
         var blob = storage.Input.GetBlobClient(name);
         var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken);
-        return new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString());
+        return (new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), []);
     }
 }

@@ -41,7 +41,18 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
             hashing.Append(Encoding.UTF8.GetBytes("jsonl?" + UploadQuery.Format(settings) + "\n"));
             if (previous is null)
             {
-                (source, errors) = await submitter.UploadAsync(hashing, settings, cancellationToken);
+                var upload = await submitter.UploadAsync(hashing, settings, cancellationToken);
+                if (upload.Report is { IsValid: false } report)
+                {
+                    // Nothing was stored: the caller fixes the file and sends it again.
+                    return new StartRefused(
+                        400,
+                        "Invalid JSONL",
+                        BatchProgress.DescribeRejection(report.ErrorCount, null, report.Errors.Count > 0 ? report.Errors[0] : null) + "; nothing was stored or started.",
+                        upload.Errors);
+                }
+
+                (source, errors) = (upload.Source, upload.Errors);
             }
         }
         else

@@ -64,15 +64,7 @@ public static class BatchProgress
             return $"{count}, first: {firstSettingError}";
         }
 
-        if (firstIssue is null)
-        {
-            return count;
-        }
-
-        var field = firstIssue.Field is null ? string.Empty : $" ({firstIssue.Field})";
-        return firstIssue.Line == 0
-            ? $"{count}, first{field}: {firstIssue.Code}: {firstIssue.Message}"
-            : Format($"{count}, first at line {firstIssue.Line}{field}: {firstIssue.Code}: {firstIssue.Message}");
+        return firstIssue is null ? count : $"{count}, first{(firstIssue.Line == 0 ? ": " : " at ")}{firstIssue.Describe()}";
     }
 
     private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

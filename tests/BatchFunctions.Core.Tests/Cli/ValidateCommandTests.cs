@@ -87,6 +87,20 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.False(string.IsNullOrWhiteSpace(error));
     }
 
+    [Theory]
+    [InlineData("--endpoint", "/v1/nope", "--endpoint is '/v1/nope'")]
+    [InlineData("--timeout-hours", "500", "--timeout-hours must be from 1 to 168")]
+    public async Task Submit_BadSetting_IsRefusedBeforeAnythingIsSent(string option, string value, string message)
+    {
+        var path = Write("any.jsonl", "{}\n");
+
+        // Port 9 (discard) answers nothing: a setting checked only by the host would fail with "Cannot reach".
+        var (code, _, error) = await RunAsync("submit", path, option, value, "--url", "http://127.0.0.1:9");
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
     private string Write(string name, string content)
     {
         var path = Path.Combine(_directory, name);
