@@ -46,8 +46,10 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
             switch (BatchDecider.Decide(state, now, workflow))
             {
                 case FinishBatch finish:
-                    OrchestratorLog.Finished(logger, context.InstanceId, finish.Outcome.ToString());
-                    return BatchStatus.From(state, now);
+                    var status = BatchStatus.From(state, now);
+                    var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
+                    OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, status.Message, report);
+                    return status;
 
                 case RunActivities run:
                     var results = await Task.WhenAll(run.Calls.Select(call => CallAsync(context, call, activityOptions)));

@@ -5,8 +5,8 @@ namespace BatchFunctions.FunctionApp;
 /// <summary>Log messages of the Function App: ids and statuses only.</summary>
 internal static partial class OrchestratorLog
 {
-    [LoggerMessage(3001, LogLevel.Information, "Batch {InstanceId} finished {Outcome}")]
-    public static partial void Finished(ILogger logger, string instanceId, string outcome);
+    [LoggerMessage(EventId = 3001, Message = "Batch {InstanceId} for {Container}/{Name} finished. {Message}; see {Report}")]
+    public static partial void Finished(ILogger logger, LogLevel level, string instanceId, string container, string name, string message, string? report);
 
     [LoggerMessage(3002, LogLevel.Information, "Batch {InstanceId} started for {Container}/{Name}")]
     public static partial void Started(ILogger logger, string instanceId, string container, string name);
@@ -14,7 +14,7 @@ internal static partial class OrchestratorLog
     [LoggerMessage(3003, LogLevel.Information, "Batch {InstanceId} already exists; nothing started")]
     public static partial void AlreadyStarted(ILogger logger, string instanceId);
 
-    [LoggerMessage(3004, LogLevel.Debug, "Ignoring blob {Name}: not a .jsonl input")]
+    [LoggerMessage(3004, LogLevel.Information, "Blob {Name} ignored: not a .jsonl")]
     public static partial void Ignored(ILogger logger, string name);
 
     [LoggerMessage(3006, LogLevel.Error, "Request message {MessageId} moved to {PoisonQueue}: {Reason}")]

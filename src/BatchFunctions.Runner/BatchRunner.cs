@@ -114,7 +114,9 @@ public sealed class BatchRunner(
             switch (step)
             {
                 case FinishBatch finish:
-                    RunnerLog.Finished(logger, instanceId, finish.Outcome.ToString());
+                    var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
+                    var message = BatchStatus.From(state, now).Message;
+                    RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
                     return new StepResult(state, null, Busy: false);
 
                 case WaitUntil wait:

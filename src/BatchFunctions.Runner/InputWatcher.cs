@@ -34,8 +34,8 @@ public sealed class InputWatcher(
         await foreach (var blob in storage.Input.GetBlobsAsync(cancellationToken: cancellationToken))
         {
             var properties = blob.Properties;
-            if (!blob.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || properties.BlobType is not BlobType.Block
-                || properties.ETag is not { } etag || properties.LastModified is not { } modified || now - modified < options.Value.SettleTime)
+            if (properties.BlobType is not BlobType.Block || properties.ETag is not { } etag || properties.LastModified is not { } modified
+                || now - modified < options.Value.SettleTime)
             {
                 continue;
             }
@@ -44,6 +44,13 @@ public sealed class InputWatcher(
             present.Add(key);
             if (_seen.Contains(key))
             {
+                continue;
+            }
+
+            if (!blob.Name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            {
+                // Once per version, like every sighting: a README or a CSV beside the inputs is not an error.
+                RunnerLog.InputIgnored(logger, storage.Options.InputContainer, Printable(blob.Name), "not a .jsonl");
                 continue;
             }
 

@@ -263,12 +263,18 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
         await using var host = await RunnerTestHost.StartAsync(azurite);
         await host.StartRunnerAsync(null, "--no-queue");
 
+        // A note beside the inputs comes first: by the time the rejection is logged the watcher has seen it many times.
+        await host.Storage.Input.GetBlobClient("notes.txt").UploadAsync(BinaryData.FromString("not requests"));
         var source = await host.DropAsync("broken.jsonl", RunnerTestHost.Lines(3) + "{\"custom_id\": \"r4\"}\n");
         var completion = Assert.Single(await host.ReceiveCompletionsAsync(1));
         var report = JsonDocument.Parse(await host.ReadAsync(BatchFileKind.Rejection, source)).RootElement;
+        var finished = $"Batch {completion.Id} for {source.Container}/broken.jsonl finished. Rejected: 1 error, first at line 4 (body): missing_body:";
+        await host.EventuallyAsync(() => Task.FromResult(host.RunnerOutput.Contains(finished, StringComparison.Ordinal)), "the rejection logged in one line");
 
         Assert.Equal(BatchOutcome.Rejected, completion.Status);
         Assert.Contains("line 4", completion.Failure, StringComparison.Ordinal);
+        Assert.Matches($"{System.Text.RegularExpressions.Regex.Escape(finished)}.*; see http\\S+/broken\\.jsonl/{completion.Id}/rejection\\.json", host.RunnerOutput);
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(host.RunnerOutput, "notes.txt ignored: not a .jsonl"));
         Assert.Equal(4, report.GetProperty("validation").GetProperty("errors")[0].GetProperty("line").GetInt32());
         Assert.True(await host.Storage.Input.GetBlobClient("broken.jsonl").ExistsAsync());
         Assert.Empty(await host.JobsOfAsync(completion.Id));

@@ -55,6 +55,13 @@ public static class BatchProgress
         return Format($"{verb}: {completed:N0} of {requests:N0} done ({percent:0.#}%)");
     }
 
+    /// <summary>The file that says most about how a batch ended: rejection.json for a refused input, else summary.json.</summary>
+    public static string? ReportOf(BatchOutputs? outputs) => outputs?.Rejection ?? outputs?.Summary;
+
+    /// <summary>How loudly a host logs the end of a batch: a batch that did not succeed is worth a warning.</summary>
+    public static Microsoft.Extensions.Logging.LogLevel EndLevel(BatchOutcome outcome) =>
+        outcome == BatchOutcome.Succeeded ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning;
+
     /// <summary>Why an input was refused: <c>3 errors, first at line 50 (body.messages): missing_field: ...</c>.</summary>
     public static string DescribeRejection(long errorCount, string? firstSettingError, JsonlIssue? firstIssue)
     {
