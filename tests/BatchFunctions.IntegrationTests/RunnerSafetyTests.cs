@@ -137,4 +137,100 @@ public sealed class RunnerSafetyTests(AzuriteFixture azurite)
         Assert.Contains("0.0.0.0", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Serve_NoStorageConfigured_StartsThePinnedAzuriteThatKeepsBatchesAcrossARestart()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var data = Directory.CreateTempSubdirectory("batchfn-azurite-");
+        var port = FreePorts(3);
+        var settings = new Dictionary<string, string?>(host.Settings) { ["BATCHFN_AZURITE_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["BATCHFN_AZURITE_DATA"] = data.FullName };
+        settings.Remove("Storage:ConnectionString");
+        try
+        {
+            string id;
+            await using (var first = await RunnerProcess.StartAsync(settings, "--no-watch", "--no-queue"))
+            {
+                Assert.Contains($"Storage: started the pinned Azurite on 127.0.0.1:{port}-{port + 2}, data kept in {data.FullName}", first.Output, StringComparison.Ordinal);
+                id = (await first.Client.StartAsync(new StartBatchRequest(Requests: [.. RunnerTestHost.Lines(2).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.Clone())]))).Id;
+                await host.WaitForCompletionAsync(first.Client, id);
+                Assert.Equal(0, await first.TerminateAsync());
+            }
+
+            Assert.False(await AcceptsAsync(port), "Azurite still listens after the runner stopped");
+            await using var second = await RunnerProcess.StartAsync(settings, "--no-watch", "--no-queue");
+            var again = await second.Client.GetAsync(id);
+
+            Assert.Equal(Core.Workflow.BatchOutcome.Succeeded, again?.Outcome);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_StorageUnreachableOrPortInUse_FailsAtOnceInOneLine()
+    {
+        var none = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        };
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+
+        var unreachable = await RunnerProcess.RunToExitAsync(none, "serve", "--urls", "http://127.0.0.1:0");
+        var inUse = await RunnerProcess.RunToExitAsync(host.Settings, "serve", "--no-watch", "--no-queue", "--urls", $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}");
+
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("Cannot reach Azure Storage at http://127.0.0.1:9 (from Storage__ConnectionString)", unreachable.Output, StringComparison.Ordinal);
+        Assert.Equal(1, inUse.ExitCode);
+        Assert.Contains("address already in use", inUse.Output, StringComparison.Ordinal);
+        Assert.All(new[] { unreachable.Output, inUse.Output }, output => Assert.DoesNotContain("   at ", output, StringComparison.Ordinal));
+    }
+
+    /// <summary>The first of <paramref name="count"/> consecutive free loopback ports.</summary>
+    private static int FreePorts(int count)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            var first = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            if (first + count < 65535 && Enumerable.Range(first, count).All(IsFree) || attempt > 50)
+            {
+                return first;
+            }
+        }
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
 }

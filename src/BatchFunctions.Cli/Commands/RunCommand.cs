@@ -89,10 +89,18 @@ internal static class RunCommand
     private static async Task<int> RunAsync(FileInfo path, Dictionary<string, string> blobMetadata, DirectoryInfo? outputDirectory, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        var settings = LocalServices.Defaults(environment);
+        var settings = new Dictionary<string, string?>();
         MistralEmulatorServer? emulator = null;
+        LocalStorage? local = null;
         try
         {
+            local = await LocalServices.PrepareStorageAsync(environment, settings, output, cancellationToken);
+            if (local.Problem is { } unusable)
+            {
+                await error.WriteLineAsync(unusable);
+                return BatchFnApp.Failure;
+            }
+
             emulator = await LocalServices.StartMistralAsync(environment, settings, output, cancellationToken);
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings).Build();
             await using var services = new ServiceCollection()
@@ -160,6 +168,11 @@ internal static class RunCommand
             if (emulator is not null)
             {
                 await emulator.DisposeAsync();
+            }
+
+            if (local is not null)
+            {
+                await local.DisposeAsync();
             }
         }
     }

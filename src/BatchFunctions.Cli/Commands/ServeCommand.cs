@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BatchFunctions.MistralEmulator;
 using BatchFunctions.Runner;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -30,7 +31,7 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-            var settings = LocalServices.Defaults(environment);
+            var settings = new Dictionary<string, string?>();
             if (parse.GetValue(urls) is { } given)
             {
                 settings["Runner:Urls"] = given;
@@ -54,8 +55,16 @@ internal static class ServeCommand
             settings["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] = environment["Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host"] ?? "Critical";
             settings["Logging:LogLevel:Polly"] = environment["Logging:LogLevel:Polly"] ?? "Warning";
             MistralEmulatorServer? emulator = null;
+            LocalStorage? storage = null;
             try
             {
+                storage = await LocalServices.PrepareStorageAsync(environment, settings, output, cancellationToken);
+                if (storage.Problem is { } unusable)
+                {
+                    await error.WriteLineAsync(unusable);
+                    return BatchFnApp.Failure;
+                }
+
                 emulator = await LocalServices.StartMistralAsync(environment, settings, output, cancellationToken);
                 if (emulator is not null)
                 {
@@ -78,6 +87,15 @@ internal static class ServeCommand
                     await app.DisposeAsync();
                     return BatchFnApp.UsageError;
                 }
+                catch (IOException exception) when (exception.InnerException is AddressInUseException)
+                {
+                    await error.WriteLineAsync($"Cannot listen: {exception.Message} Another runner may be using it: stop it, or choose another address with --urls (or Runner__Urls).");
+
+                    // The services that started before Kestrel failed are stopped before the host goes.
+                    await app.StopAsync(CancellationToken.None);
+                    await app.DisposeAsync();
+                    return BatchFnApp.Failure;
+                }
 
                 // What Kestrel bound, whichever setting named it: a key is required beyond loopback.
                 if (RunnerHost.UnprotectedAddresses(app) is [_, ..] open)
@@ -92,8 +110,13 @@ internal static class ServeCommand
                 var options = app.Services.GetRequiredService<IOptions<RunnerOptions>>().Value;
                 await output.WriteLineAsync($"Runner {app.Services.GetRequiredService<RunnerIdentity>().Id} listening on {string.Join(", ", addresses)}");
                 await output.WriteLineAsync($"  input container '{configuration["Storage:InputContainer"] ?? "batch-input"}' {(options.WatchInput ? "watched" : "not watched")}, queue '{options.RequestsQueue}' {(options.ListenToQueue ? "listened to" : "not listened to")}; Ctrl-C stops.");
-                // Storage that cannot be reached is logged and retried by the runner's services, not fatal.
+                // Storage lost later is logged and retried by the runner's services, not fatal.
                 await Foreground.RunUntilStoppedAsync(app, cancellationToken);
+                return BatchFnApp.Success;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C (or SIGTERM) while starting: nothing ran yet, so there is nothing more to say.
                 return BatchFnApp.Success;
             }
             finally
@@ -101,6 +124,11 @@ internal static class ServeCommand
                 if (emulator is not null)
                 {
                     await emulator.DisposeAsync();
+                }
+
+                if (storage is not null)
+                {
+                    await storage.DisposeAsync();
                 }
             }
         });
