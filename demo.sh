@@ -69,8 +69,8 @@ if [ "$status" -eq 0 ]; then
   echo
   echo "Next:"
   echo "  head -n 3 $out/results.jsonl    # the answers, in input order"
-  echo "  dotnet src/BatchFunctions.Cli/bin/Release/net10.0/batchfn.dll validate my-requests.jsonl    # check a file of your own"
+  echo "  ./batchfn validate my-requests.jsonl    # check a file of your own (export PATH=\"\$PWD:\$PATH\" to type batchfn)"
   echo "  ./demo.sh my-requests.jsonl    # and run it end to end the same way"
-  echo "  (README: 'The self-hosted runner' for batchfn serve + submit --wait; 'Azure' to deploy the Function App)"
+  echo "  ./batchfn serve    # the runner as a service (then: ./batchfn submit my-requests.jsonl --wait); README 'Azure' to deploy"
 fi
 exit "$status"
