@@ -21,7 +21,7 @@ internal static partial class RunnerLog
     [LoggerMessage(4004, LogLevel.Error, "The scheduler's scan failed")]
     public static partial void ScanFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(4007, LogLevel.Error, "Azure Storage at {Endpoint} cannot be reached; trying again (start Azurite, or check Storage:ConnectionString)")]
+    [LoggerMessage(4007, LogLevel.Error, "Azure Storage at {Endpoint} cannot be reached; trying again (start Azurite, or check BATCHFN_STORAGE or Storage__ConnectionString)")]
     public static partial void StorageUnreachable(ILogger logger, Uri endpoint);
 
     [LoggerMessage(4005, LogLevel.Information, "Batch {InstanceId} expired after its retention")]
