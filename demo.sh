@@ -47,10 +47,6 @@ port() { sed -n "s/.*Azurite $1 service is successfully listening at http:\/\/12
 key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 export BATCHFN_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$(port Blob)/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$(port Queue)/devstoreaccount1;TableEndpoint=http://127.0.0.1:$(port Table)/devstoreaccount1;"
 
-# A demo wants to see the end soon: poll every few seconds instead of backing off to minutes.
-export Workflow__FirstPollDelay="${Workflow__FirstPollDelay:-00:00:02}"
-export Workflow__MinPollDelay="${Workflow__MinPollDelay:-00:00:02}"
-
 echo "== building batchfn"
 # No build servers left behind: the demo stops everything it started.
 dotnet build src/BatchFunctions.Cli -c Release -nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false

@@ -11,7 +11,7 @@ namespace BatchFunctions.Core.Workflow;
 public static class PollPolicy
 {
     /// <summary>The share of the elapsed time waited when no progress tells us better.</summary>
-    public const double ElapsedShare = 0.25;
+    public const double ElapsedShare = 1.0 / 3;
 
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
 
@@ -42,7 +42,12 @@ public static class PollPolicy
             return Clamp(left / 2, options.MinPollDelay, options.MaxPollDelay);
         }
 
-        return Clamp((now - since) * ElapsedShare, options.MinPollDelay, options.MaxPollDelay);
+        // Early on, the wait doubles from the first poll up to the minimum (a job done at once is seen at once,
+        // a short one within seconds); then it is a share of the elapsed time.
+        var elapsed = now - since;
+        return elapsed < options.MinPollDelay
+            ? Clamp(elapsed, options.FirstPollDelay, options.MinPollDelay)
+            : Clamp(elapsed * ElapsedShare, options.MinPollDelay, options.MaxPollDelay);
     }
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan minimum, TimeSpan maximum) =>

@@ -10,7 +10,7 @@ public sealed class WorkflowOptions
     public int MaxParallelParts { get; set; } = 4;
 
     /// <summary>The first poll after the jobs are created.</summary>
-    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The shortest wait between polls after the first.</summary>
     public TimeSpan MinPollDelay { get; set; } = TimeSpan.FromSeconds(15);

@@ -227,9 +227,9 @@ public sealed class BatchDeciderTests
     [Fact]
     public void Decide_WaitingForAPoll_WakesAtTheDeadlineIfItComesFirst()
     {
-        var state = Polling(1) with { Deadline = T0 + TimeSpan.FromSeconds(5) };
+        var state = Polling(1) with { Deadline = T0 + (_options.FirstPollDelay / 2) };
 
-        Assert.Equal(new WaitUntil(T0 + TimeSpan.FromSeconds(5)), Decide(state));
+        Assert.Equal(new WaitUntil(T0 + (_options.FirstPollDelay / 2)), Decide(state));
     }
 
     [Fact]

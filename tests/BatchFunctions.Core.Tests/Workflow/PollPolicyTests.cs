@@ -25,8 +25,22 @@ public sealed class PollPolicyTests
         var much = PollPolicy.NextDelay(_options, since, since.AddHours(5), 0, 0, null, 0, null);
 
         Assert.Equal(_options.MinPollDelay, early);
-        Assert.Equal(TimeSpan.FromSeconds(100), later);
+        Assert.Equal(TimeSpan.FromSeconds(400) * PollPolicy.ElapsedShare, later);
         Assert.Equal(_options.MaxPollDelay, much);
+    }
+
+    [Fact]
+    public void NextDelay_FirstSeconds_StartsAtOneSecondAndDoublesUpToTheMinimum()
+    {
+        var since = DateTimeOffset.UnixEpoch;
+        var polls = new List<double> { _options.FirstPollDelay.TotalSeconds };
+        while (polls[^1] < 40)
+        {
+            polls.Add(polls[^1] + PollPolicy.NextDelay(_options, since, since.AddSeconds(polls[^1]), 0, 0, null, 0, null).TotalSeconds);
+        }
+
+        // A job done at creation is seen a second later, not after a fixed wait; one of 10 s by its 16th second.
+        Assert.Equal([1, 2, 4, 8, 16, 31, 46], polls);
     }
 
     [Fact]
