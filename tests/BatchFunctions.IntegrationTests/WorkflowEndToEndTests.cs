@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues.Models;
@@ -45,6 +46,26 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(state.InstanceId, completion.RootElement.GetProperty("id").GetString());
         Assert.Equal("Succeeded", completion.RootElement.GetProperty("status").GetString());
         Assert.EndsWith("results.jsonl", completion.RootElement.GetProperty("results").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(100, 3, 0)]
+    [InlineData(4, 2, 2)]
+    public async Task Run_OneOrSeveralParts_ReadsEachInputByteAKnownNumberOfTimes(int requestsPerPart, int inputReads, int stagedReads)
+    {
+        // One part: validate, upload and the merge's index read the input; the archive is a copy inside the
+        // service. Several: validate and split read the input, upload and merge read each staged part.
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = requestsPerPart.ToString(CultureInfo.InvariantCulture) });
+        var content = Chat(10);
+        var state = await host.DropAsync("counted.jsonl", content);
+
+        var done = await host.Driver.RunAsync(state);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        var size = Encoding.UTF8.GetByteCount(content);
+        Assert.Equal(inputReads * size, host.Reads.BytesReadFrom($"/{host.Storage.Options.InputContainer}/counted.jsonl"));
+        Assert.Equal(stagedReads * size, host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/parts/"));
+        Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.ArchiveContainer}/"));
     }
 
     [Fact]

@@ -21,8 +21,9 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private WorkflowTestHost(MistralEmulatorServer emulator, FakeTimeProvider clock, ServiceProvider services)
+    private WorkflowTestHost(MistralEmulatorServer emulator, FakeTimeProvider clock, ServiceProvider services, StorageReadCounter reads)
     {
+        Reads = reads;
         Emulator = emulator;
         Clock = clock;
         _services = services;
@@ -51,6 +52,9 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public BatchFunctions.Core.Api.BatchSubmitter Submitter => _services.GetRequiredService<BatchFunctions.Core.Api.BatchSubmitter>();
 
+    /// <summary>What the workflow downloaded from each blob, for tests that count reads.</summary>
+    public StorageReadCounter Reads { get; }
+
     public static async Task<WorkflowTestHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero));
@@ -69,12 +73,16 @@ public sealed class WorkflowTestHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var reads = new StorageReadCounter();
+        var blobOptions = new BlobClientOptions();
+        blobOptions.AddPolicy(reads, Azure.Core.HttpPipelinePosition.PerCall);
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<TimeProvider>(clock)
+            .AddSingleton(new BlobServiceClient(values["Storage:ConnectionString"], blobOptions))
             .AddBatchFunctionsCore(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var host = new WorkflowTestHost(emulator, clock, services);
+        var host = new WorkflowTestHost(emulator, clock, services, reads);
         await host.Storage.EnsureCreatedAsync();
         return host;
     }

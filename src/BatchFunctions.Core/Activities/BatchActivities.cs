@@ -357,8 +357,7 @@ public sealed class BatchActivities(
             var archived = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
             try
             {
-                await using var content = await OpenInputAsync(input, source.ETag, cancellationToken);
-                await archived.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+                await CopyAsync(input, source.ETag, archived, cancellationToken);
             }
             catch (RequestFailedException exception) when (exception.Status is 404 or 412)
             {
@@ -376,6 +375,31 @@ public sealed class BatchActivities(
         {
             ActivityLog.InputNotDeleted(logger, instanceId, exception.Status);
         }
+    }
+
+    /// <summary>
+    /// Copies this version of <paramref name="input"/> to <paramref name="target"/> inside the storage service
+    /// (no byte crosses the network to us); where the service refuses to authorize that copy, through this
+    /// process as a stream.
+    /// </summary>
+    private static async Task CopyAsync(BlobClient input, string etag, BlobClient target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(
+                input.Uri,
+                new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(etag) } },
+                cancellationToken);
+            await copy.WaitForCompletionAsync(cancellationToken);
+            return;
+        }
+        catch (RequestFailedException exception) when (exception.Status is 401 or 403)
+        {
+            // An identity that may read but not authorize a service-side copy of the source.
+        }
+
+        await using var content = await OpenInputAsync(input, etag, cancellationToken);
+        await target.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
     }
 
     private async Task DeleteUploadedFilesAsync(BatchState state, CancellationToken cancellationToken)
