@@ -17,6 +17,17 @@ internal static class BenchmarkRunner
         var directory = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "batchfunctions-bench"));
         Directory.CreateDirectory(directory);
 
+        if (operations.Contains("e2e"))
+        {
+            var requests = Option(args, "--requests", "10000,100000").Split(',').Select(s => long.Parse(s, Invariant)).ToList();
+            await EndToEnd.RunAsync(requests, directory);
+            operations.Remove("e2e");
+            if (operations.Count == 0)
+            {
+                return 0;
+            }
+        }
+
         if (operations.SetEquals(["polling"]))
         {
             PollingFigures.Print(int.Parse(Option(args, "--polling-jobs", "2000"), Invariant));

@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
+using BatchFunctions.MistralEmulator;
+using BatchFunctions.Runner;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchFunctions.Benchmarks;
+
+/// <summary>
+/// <c>--ops e2e</c>: generated inputs of N small chat requests through the runner on Azurite and the emulator
+/// (instant jobs), the runner in a child process of its own so that its peak memory is its own. Prints the
+/// seconds per phase, the storage bytes read and written, peak memory and <c>wc -l</c> on the same file.
+/// </summary>
+internal static class EndToEnd
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    private static readonly string[] Phases = ["store", "Validating", "Staging", "Uploading", "Creating", "Polling", "Collecting", "Finalizing", "download"];
+
+    /// <summary>The parent: Azurite and the emulator, then one child per size.</summary>
+    public static async Task RunAsync(IReadOnlyList<long> sizes, string directory)
+    {
+        await using var azurite = await BenchAzurite.StartAsync();
+        await using var emulator = await MistralEmulatorServer.StartAsync(options =>
+        {
+            options.QueueDelay = TimeSpan.Zero;
+            options.RequestsPerSecond = 0;
+            options.MaxFileBytes = 4L << 30;
+        });
+        Console.WriteLine($"End to end through the runner (Azurite in memory, emulator with instant jobs, {Environment.ProcessorCount} cores); seconds per phase");
+        Console.WriteLine(string.Join(' ', new[] { $"{"requests",9}" }.Concat(Phases.Select(p => $"{Short(p),7}")).Concat([$"{"total",7}", $"{"read MB",8}", $"{"write MB",8}", $"{"peak MB",8}", $"{"wc -l s",8}"])));
+        foreach (var requests in sizes)
+        {
+            var input = Path.Combine(directory, $"e2e-{requests}.jsonl");
+            if (!File.Exists(input))
+            {
+                await WriteInputAsync(input, requests);
+            }
+
+            var wc = await TimeWcAsync(input);
+            var child = await ChildAsync(input, azurite.ConnectionString, emulator.BaseAddress);
+            if (child is null)
+            {
+                Console.WriteLine($"{requests,9} failed");
+                continue;
+            }
+
+            var cells = Phases.Select(p => child.Seconds.TryGetValue(p, out var s) ? s.ToString("F2", Invariant) : "-").Select(c => $"{c,7}");
+            Console.WriteLine(string.Join(' ', new[] { $"{requests,9}" }.Concat(cells).Concat([
+                $"{child.Seconds.Values.Sum(),7:F2}", $"{child.BytesRead / 1e6,8:F1}", $"{child.BytesWritten / 1e6,8:F1}", $"{child.PeakBytes / 1e6,8:F0}", $"{wc,8:F3}"])));
+        }
+
+        Console.WriteLine("Phases: store = the input uploaded to Azurite, download = results.jsonl and summary.json fetched; the rest as the status names them.");
+    }
+
+    /// <summary>The child: the runner's services in this process, with storage traffic counted.</summary>
+    public static async Task<int> MeasureAsync(string input, string storage, string mistral)
+    {
+        var counter = new TrafficCounter();
+        var blobOptions = new BlobClientOptions();
+        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = storage,
+            ["Mistral:BaseAddress"] = mistral,
+            ["Mistral:ApiKey"] = "bench",
+            ["Batch:MaxLineBytes"] = "1048576",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(new BlobServiceClient(storage, blobOptions))
+            .AddBatchFunctionsRunner(configuration)
+            .BuildServiceProvider();
+        var batchStorage = services.GetRequiredService<BatchStorage>();
+        await batchStorage.EnsureCreatedAsync();
+
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        var name = $"bench-{Guid.NewGuid():N}.jsonl";
+        var blob = batchStorage.Input.GetBlobClient(name);
+        var uploaded = await blob.UploadAsync(input);
+        seconds["store"] = clock.Elapsed.TotalSeconds;
+
+        var source = new BatchSource(batchStorage.AccountName, batchStorage.Options.InputContainer, name, uploaded.Value.ETag.ToString());
+        var phases = new PhaseClock(seconds);
+        var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, phases) ?? throw new InvalidOperationException("the batch ran already");
+        phases.End();
+        if (state.Outcome != BatchOutcome.Succeeded)
+        {
+            await Console.Error.WriteLineAsync($"batch ended {state.Outcome}: {state.Failure}");
+            return 1;
+        }
+
+        clock.Restart();
+        foreach (var kind in new[] { Core.Api.BatchFileKind.Results, Core.Api.BatchFileKind.Summary })
+        {
+            await batchStorage.FileOf(name, state.InstanceId, kind).DownloadToAsync(Path.Combine(Path.GetTempPath(), $"{state.InstanceId}-{kind}"));
+            File.Delete(Path.Combine(Path.GetTempPath(), $"{state.InstanceId}-{kind}"));
+        }
+
+        seconds["download"] = clock.Elapsed.TotalSeconds;
+        var result = new EndToEndResult(seconds, counter.Read, counter.Written, Measurement.PeakResidentBytes());
+        Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.EndToEndResult));
+        return 0;
+    }
+
+    private static async Task<EndToEndResult?> ChildAsync(string input, string storage, Uri mistral)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
+        {
+            start.ArgumentList.Add(typeof(EndToEnd).Assembly.Location);
+        }
+
+        foreach (var argument in new[] { "measure", "e2e", input, storage, mistral.ToString() })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start)!;
+        var output = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        return child.ExitCode == 0 ? JsonSerializer.Deserialize(output, BenchJsonContext.Default.EndToEndResult) : null;
+    }
+
+    private static async Task<double> TimeWcAsync(string input)
+    {
+        var clock = Stopwatch.StartNew();
+        using var wc = Process.Start(new ProcessStartInfo("wc", ["-l", input]) { RedirectStandardOutput = true })!;
+        await wc.StandardOutput.ReadToEndAsync();
+        await wc.WaitForExitAsync();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task WriteInputAsync(string path, long requests)
+    {
+        await using var file = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        for (var i = 0L; i < requests; i++)
+        {
+            await file.WriteAsync(string.Create(Invariant, $"{{\"custom_id\":\"req-{i:D9}\",\"body\":{{\"max_tokens\":16,\"messages\":[{{\"role\":\"user\",\"content\":\"Question {i}: what is {i % 97} times {i % 89}?\"}}]}}}}\n"));
+        }
+    }
+
+    private static string Short(string phase) => phase switch
+    {
+        "Validating" => "valid.",
+        "Uploading" => "upload",
+        "Creating" => "create",
+        "Polling" => "poll",
+        "Collecting" => "collect",
+        "Finalizing" => "final.",
+        "download" => "downl.",
+        _ => phase.ToLowerInvariant(),
+    };
+
+    /// <summary>Seconds spent in each phase, from the runner's own progress reports.</summary>
+    private sealed class PhaseClock(Dictionary<string, double> seconds) : IProgress<BatchStatus>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private string? _phase;
+        private double _since;
+
+        public void Report(BatchStatus value)
+        {
+            var phase = value.Phase.ToString();
+            if (phase != _phase)
+            {
+                Close();
+                _phase = phase;
+            }
+        }
+
+        public void End() => Close();
+
+        private void Close()
+        {
+            var now = _clock.Elapsed.TotalSeconds;
+            if (_phase is { } phase && phase != nameof(BatchPhase.Completed))
+            {
+                seconds[phase] = seconds.GetValueOrDefault(phase) + (now - _since);
+            }
+
+            _since = now;
+        }
+    }
+
+    /// <summary>Bytes of blob content this process sent and received.</summary>
+    private sealed class TrafficCounter : HttpPipelinePolicy
+    {
+        private long _read;
+        private long _written;
+
+        public long Read => Interlocked.Read(ref _read);
+
+        public long Written => Interlocked.Read(ref _written);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            ProcessNext(message, pipeline);
+            Count(message);
+        }
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            Count(message);
+        }
+
+        private void Count(HttpMessage message)
+        {
+            if (message.Request.Content is { } content && content.TryComputeLength(out var sent))
+            {
+                Interlocked.Add(ref _written, sent);
+            }
+
+            if (message.HasResponse && message.Request.Method == RequestMethod.Get && message.Response.Headers.ContentLength is { } received)
+            {
+                Interlocked.Add(ref _read, received);
+            }
+        }
+    }
+}
+
+/// <summary>What the end-to-end child reports.</summary>
+internal sealed record EndToEndResult(Dictionary<string, double> Seconds, long BytesRead, long BytesWritten, long PeakBytes);
+
+/// <summary>The repository's pinned Azurite, in memory on free loopback ports, for the end-to-end benchmark.</summary>
+internal sealed class BenchAzurite : IAsyncDisposable
+{
+    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly Process _process;
+
+    private BenchAzurite(Process process, string connectionString)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public static async Task<BenchAzurite> StartAsync()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "node_modules", ".bin", "azurite")))
+        {
+            root = root.Parent;
+        }
+
+        var executable = root is null ? throw new InvalidOperationException("The pinned Azurite is not installed: run npm ci (./test.sh does).") : Path.Combine(root.FullName, "node_modules", ".bin", "azurite");
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--inMemoryPersistence", "--skipApiVersionCheck", "--disableProductStyleUrl", "--blobHost", "127.0.0.1", "--blobPort", "0", "--queueHost", "127.0.0.1", "--queuePort", "0", "--tableHost", "127.0.0.1", "--tablePort", "0" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start)!;
+        var ports = new ConcurrentDictionary<string, string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (ports.Count < 3 && await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            var at = line.IndexOf(" service is successfully listening at http://127.0.0.1:", StringComparison.Ordinal);
+            if (at > 0)
+            {
+                ports[line[(line.LastIndexOf(' ', at - 1) + 1)..at]] = line[(line.LastIndexOf(':') + 1)..];
+            }
+        }
+
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        return new BenchAzurite(process, $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ports["Queue"]}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{ports["Table"]}/devstoreaccount1;");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // In memory: nothing to save, so no grace.
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
