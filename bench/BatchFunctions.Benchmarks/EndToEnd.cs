@@ -187,6 +187,7 @@ internal static class EndToEnd
             if (_phase is { } phase && phase != nameof(BatchPhase.Completed))
             {
                 seconds[phase] = seconds.GetValueOrDefault(phase) + (now - _since);
+                Console.Error.WriteLine($"after {phase}: peak {Measurement.PeakResidentBytes() / 1e6:F0} MB, heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
             }
 
             _since = now;

@@ -302,14 +302,19 @@ public sealed class BatchActivities(
         return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt));
     }
 
-    private static async Task<Stream> OpenInputAsync(BlobClient blob, string etag, CancellationToken cancellationToken) =>
-        await blob.OpenReadAsync(
-            new BlobOpenReadOptions(allowModifications: false)
-            {
-                BufferSize = 4 * 1024 * 1024,
-                Conditions = new BlobRequestConditions { IfMatch = new ETag(etag) },
-            },
-            cancellationToken);
+    private static Task<Stream> OpenInputAsync(BlobClient blob, string etag, CancellationToken cancellationToken) =>
+        OpenStreamingAsync(blob, etag, cancellationToken);
+
+    /// <summary>
+    /// A blob's content as one streamed download (resumed from where it broke, on the same version, should the
+    /// connection drop): no 4 MiB read-ahead buffer per stream, so reading many blobs in turn leaves no large
+    /// garbage behind, and one request per blob instead of one per 4 MiB.
+    /// </summary>
+    private static async Task<Stream> OpenStreamingAsync(BlobClient blob, string? etag, CancellationToken cancellationToken)
+    {
+        var options = new BlobDownloadOptions { Conditions = etag is null ? null : new BlobRequestConditions { IfMatch = new ETag(etag) } };
+        return (await blob.DownloadStreamingAsync(options, cancellationToken)).Value.Content;
+    }
 
     private async Task<Stream> OpenPartInputAsync(PartState part, BatchSource source, string instanceId, CancellationToken cancellationToken)
     {
@@ -320,14 +325,14 @@ public sealed class BatchActivities(
             blob = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
         }
 
-        return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+        return await OpenStreamingAsync(blob, null, cancellationToken);
     }
 
     private static async Task<Stream?> OpenIfExistsAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {
-            return await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+            return await OpenStreamingAsync(blob, null, cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {

@@ -81,6 +81,20 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         }
     }
 
+    /// <summary>Empties the sorter for the next part, keeping its arena: one arena for a whole merge, not one per part.</summary>
+    public async ValueTask ResetAsync()
+    {
+        foreach (var run in _runs)
+        {
+            await run.DisposeAsync();
+        }
+
+        _runs.Clear();
+        _entries.Clear();
+        _used = 0;
+        Count = 0;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var run in _runs)

@@ -24,22 +24,27 @@ public static class JsonlMerger
         ArgumentNullException.ThrowIfNull(errors);
         options ??= new JsonlMergeOptions();
         var totals = new Totals();
+
+        // One pair of sorters for every part: their buffers are allocated once per merge.
+        var temporary = options.TemporaryDirectory ?? Path.GetTempPath();
+        await using var succeeded = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
+        await using var failed = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
         foreach (var part in parts)
         {
-            await MergePartAsync(part, results, errors, options, totals, cancellationToken);
+            await MergePartAsync(part, results, errors, options, totals, succeeded, failed, cancellationToken);
+            await succeeded.ResetAsync();
+            await failed.ResetAsync();
         }
 
         return totals.ToUsage();
     }
 
-    private static async Task MergePartAsync(JsonlMergePart part, Stream results, Stream errors, JsonlMergeOptions options, Totals totals, CancellationToken cancellationToken)
+    private static async Task MergePartAsync(
+        JsonlMergePart part, Stream results, Stream errors, JsonlMergeOptions options, Totals totals, ExternalLineSorter succeeded, ExternalLineSorter failed, CancellationToken cancellationToken)
     {
-        var temporary = options.TemporaryDirectory ?? Path.GetTempPath();
         var (index, requests) = await IndexInputAsync(part, options, cancellationToken);
         totals.Requests += requests;
         var seen = new BitArray(requests);
-        await using var succeeded = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
-        await using var failed = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
         var parser = new ResultLineParser();
 
         // Output before errors: when a request has lines in both, its success is the one kept.

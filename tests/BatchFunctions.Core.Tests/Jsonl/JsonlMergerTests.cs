@@ -63,6 +63,22 @@ public sealed class JsonlMergerTests
     }
 
     [Fact]
+    public async Task MergeAsync_SeveralPartsEachSpillingToDisk_KeepsInputOrderAcrossParts()
+    {
+        // A sort buffer of a few lines: every part spills runs, and the sorters are reused from part to part.
+        var options = new JsonlMergeOptions { SortBufferBytes = 256 };
+
+        var (usage, results, failed) = await MergeAsync(
+            [Part(Inputs(4), [Success("r4"), Success("r2"), Success("r1"), Success("r3")], [Failure("r9", 400)]), Part(Inputs(4, start: 5), [Success("r8"), Success("r6"), Success("r5")], [Failure("r7", 500)])],
+            options);
+
+        // An unknown id goes after its own part's lines.
+        Assert.Equal(["r1", "r2", "r3", "r4", "r5", "r6", "r8"], results.Select(CustomId));
+        Assert.Equal(["r9", "r7"], failed.Select(CustomId));
+        Assert.Equal((8L, 7L, 1L, 1L), (usage.Requests, usage.Succeeded, usage.Failed, usage.Unmatched));
+    }
+
+    [Fact]
     public async Task MergeAsync_SeveralParts_KeepsPartOrder()
     {
         var first = Inputs(3);
