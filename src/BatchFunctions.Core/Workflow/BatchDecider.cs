@@ -39,15 +39,8 @@ public static class BatchDecider
             BatchPhase.Validating => Run(new ValidateInputCall(state.InstanceId, state.Source)),
             BatchPhase.Rejected => Run(new RejectInputCall(state.InstanceId, state.Source)),
             BatchPhase.Staging => Run(new StagePartsCall(state.InstanceId, state.Source, state.Requests, state.Bytes)),
-            BatchPhase.Uploading => Run(state.Parts
-                .Where(p => p.FileId is null)
-                .Take(options.MaxParallelParts)
-                .Select(ActivityCall (p) => new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName))),
-            BatchPhase.Creating when stopping is null => Run(state.Parts
-                .Where(p => p.JobId is null)
-                .Take(options.MaxParallelParts)
-                .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!))),
-            BatchPhase.Creating or BatchPhase.Polling or BatchPhase.Collecting => DecideWhileJobsRun(state, now, options, stopping),
+            BatchPhase.Uploading or BatchPhase.Creating when stopping is null => DecidePipeline(state, now, options),
+            BatchPhase.Uploading or BatchPhase.Creating or BatchPhase.Polling or BatchPhase.Collecting => DecideWhileJobsRun(state, now, options, stopping),
             _ => Finalize(state, stopping),
         };
     }
@@ -72,6 +65,43 @@ public static class BatchDecider
     {
         ArgumentNullException.ThrowIfNull(state);
         return state.Phase == BatchPhase.Completed || state.CancelRequested ? state : state with { CancelRequested = true };
+    }
+
+    /// <summary>
+    /// While parts are still being uploaded or their jobs created: each part goes on as soon as it can (a part
+    /// uploaded gets its job in the next step, whatever the others do), the jobs already created are polled
+    /// and collected meanwhile, and each kind of call is bounded by <see cref="WorkflowOptions.MaxParallelParts"/>.
+    /// </summary>
+    private static BatchStep DecidePipeline(BatchState state, DateTimeOffset now, WorkflowOptions options)
+    {
+        var calls = new List<ActivityCall>();
+        calls.AddRange(state.Parts
+            .Where(p => p.FileId is null)
+            .Take(options.MaxParallelParts)
+            .Select(ActivityCall (p) => new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName)));
+        calls.AddRange(state.Parts
+            .Where(p => p.FileId is not null && p.JobId is null)
+            .Take(options.MaxParallelParts)
+            .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!)));
+        var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
+        calls.AddRange(withJobs
+            .Where(p => p.IsTerminal && !p.Collected)
+            .Take(options.MaxParallelParts)
+            .Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId)));
+        var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
+        if (active.Count > 0 && state.Poll is { } poll && now >= poll.NextPollAt)
+        {
+            calls.Add(new PollJobsCall(state.InstanceId, active));
+        }
+
+        if (calls.Count > 0)
+        {
+            return new RunActivities(calls);
+        }
+
+        // Every part is uploaded and has its job (or is waiting on a retry): only the next poll is left.
+        var next = state.Poll?.NextPollAt ?? now;
+        return new WaitUntil(state.Deadline is { } limit && limit > now && limit < next ? limit : next);
     }
 
     private static BatchStep DecideWhileJobsRun(BatchState state, DateTimeOffset now, WorkflowOptions options, StopReason? stopping)
@@ -137,15 +167,16 @@ public static class BatchDecider
                 };
             case (UploadPartCall upload, UploadedPayload uploaded):
                 state = UpdatePart(state, upload.PartIndex, p => p with { FileId = uploaded.FileId });
-                return state.Parts.All(p => p.FileId is not null) ? state with { Phase = BatchPhase.Creating } : state;
+                return state with { Phase = PipelinePhase(state) ?? state.Phase };
             case (CreateJobCall create, JobCreatedPayload created):
                 // A reused job may have ended already: its snapshot carries the files to collect.
                 state = created.Job is { } job
                     ? UpdatePart(state, create.PartIndex, p => WithSnapshot(p with { JobId = created.JobId }, job))
                     : UpdatePart(state, create.PartIndex, p => p with { JobId = created.JobId, JobStatus = created.Status });
-                return state.Parts.All(p => p.JobId is not null)
-                    ? state with { Phase = BatchPhase.Polling, Poll = new PollState(at, at + options.FirstPollDelay) }
-                    : state;
+
+                // Polling starts with the first job, not the last.
+                state = state with { Poll = state.Poll ?? new PollState(at, at + options.FirstPollDelay) };
+                return state with { Phase = PipelinePhase(state) ?? BatchPhase.Polling };
             case (PollJobsCall, JobsPayload polled):
                 return AfterPoll(ApplySnapshots(state, polled.Jobs), polled.Jobs, at, options);
             case (CancelJobsCall cancel, JobsPayload cancelled):
@@ -161,15 +192,24 @@ public static class BatchDecider
         }
     }
 
+    /// <summary>The phase while some part still waits for its upload or its job; null once every part has its job.</summary>
+    private static BatchPhase? PipelinePhase(BatchState state) =>
+        state.Parts.Any(p => p.FileId is null) ? BatchPhase.Uploading
+        : state.Parts.Any(p => p.JobId is null) ? BatchPhase.Creating
+        : null;
+
     private static BatchState AfterCollect(BatchState state) =>
-        state.Parts.Where(p => p.JobId is not null).All(p => p.Collected && p.IsTerminal) ? state with { Phase = BatchPhase.Finalizing } : state;
+        state.Phase is not (BatchPhase.Uploading or BatchPhase.Creating) && state.Parts.Where(p => p.JobId is not null).All(p => p.Collected && p.IsTerminal)
+            ? state with { Phase = BatchPhase.Finalizing }
+            : state;
 
     private static BatchState AfterPoll(BatchState state, IReadOnlyList<JobSnapshot> jobs, DateTimeOffset at, WorkflowOptions options)
     {
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
+        var phase = PipelinePhase(state);
         if (withJobs.All(p => p.IsTerminal))
         {
-            return state with { Phase = BatchPhase.Collecting, Poll = state.Poll! with { Polls = state.Poll.Polls + 1, LastPollAt = at } };
+            return state with { Phase = phase ?? BatchPhase.Collecting, Poll = state.Poll! with { Polls = state.Poll.Polls + 1, LastPollAt = at } };
         }
 
         var active = withJobs.Where(p => !p.IsTerminal).ToList();
@@ -180,7 +220,7 @@ public static class BatchDecider
         var delay = PollPolicy.NextDelay(options, poll.Since, at, total, completed, started, poll.LastCompleted, poll.LastPollAt);
         return state with
         {
-            Phase = BatchPhase.Polling,
+            Phase = phase ?? BatchPhase.Polling,
             Poll = poll with { Polls = poll.Polls + 1, LastPollAt = at, LastCompleted = completed, NextPollAt = at + delay },
         };
     }

@@ -55,6 +55,53 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Decide_SomePartsUploaded_CreatesTheirJobsInTheStepThatUploadsTheNext()
+    {
+        var staged = Staged(5);
+        var first = Decide(staged);
+        var uploaded = Calls<UploadPartCall>(first).Aggregate(staged, (s, c) => Evolve(s, c, new UploadedPayload($"file-{c.PartIndex}")));
+
+        var second = Assert.IsType<RunActivities>(Decide(uploaded)).Calls;
+
+        Assert.Equal(BatchPhase.Uploading, uploaded.Phase);
+        Assert.Equal([2, 3], second.OfType<UploadPartCall>().Select(c => c.PartIndex));
+        Assert.Equal([0, 1], second.OfType<CreateJobCall>().Select(c => c.PartIndex));
+    }
+
+    [Fact]
+    public void Decide_JobsRunningWhileOtherPartsUpload_PollsAndCollectsThemMeanwhile()
+    {
+        var uploaded = Evolve(Evolve(Staged(4), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0")), new UploadPartCall("id", 1, "staging", "part-1"), new UploadedPayload("file-1"));
+        var created = Evolve(Evolve(uploaded, new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "QUEUED")), new CreateJobCall("id", 1, "file-1", Settings), new JobCreatedPayload("job-1", "QUEUED"));
+        var polledAt = T0 + _options.FirstPollDelay;
+
+        var step = Assert.IsType<RunActivities>(BatchDecider.Decide(created, polledAt, _options)).Calls;
+        var polled = Evolve(created, step.OfType<PollJobsCall>().Single(), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "out-0"), Snapshot(1, "RUNNING", 5, 2)), polledAt);
+        var next = Assert.IsType<RunActivities>(BatchDecider.Decide(polled, polledAt, _options)).Calls;
+
+        Assert.Equal(BatchPhase.Uploading, created.Phase);
+        Assert.Equal(["job-0", "job-1"], step.OfType<PollJobsCall>().Single().JobIds);
+        Assert.Equal([2, 3], step.OfType<UploadPartCall>().Select(c => c.PartIndex));
+        Assert.Equal(BatchPhase.Uploading, polled.Phase);
+        Assert.Equal([0], next.OfType<CollectPartCall>().Select(c => c.PartIndex));
+    }
+
+    [Fact]
+    public void Decide_CancelWhileSomePartsStillUpload_StopsUploadingAndCancelsTheJobsThatExist()
+    {
+        var uploaded = Evolve(Staged(3), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0"));
+        var created = Evolve(uploaded, new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "RUNNING"));
+
+        var cancel = Single<CancelJobsCall>(Decide(BatchDecider.RequestCancel(created)));
+        var cancelled = Evolve(BatchDecider.RequestCancel(created), cancel, Jobs(Snapshot(0, "CANCELLED", 5, 1)));
+        var collect = Single<CollectPartCall>(Decide(cancelled));
+        var finalize = Single<FinalizeCall>(Decide(Evolve(cancelled, collect, new CollectedPayload(false, false))));
+
+        Assert.Equal(["job-0"], cancel.JobIds);
+        Assert.Equal(BatchOutcome.Cancelled, finalize.Outcome);
+    }
+
+    [Fact]
     public void Evolve_AllUploaded_CreatesJobsThenPollsAfterTheFirstDelay()
     {
         var uploaded = Uploaded(2);
