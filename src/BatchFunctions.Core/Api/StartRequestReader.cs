@@ -48,7 +48,7 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
                     return new StartRefused(
                         400,
                         "Invalid JSONL",
-                        BatchProgress.DescribeRejection(report.ErrorCount, null, report.Errors.Count > 0 ? report.Errors[0] : null) + "; nothing was stored or started.",
+                        BatchProgress.DescribeRejection(report.ErrorCount, null, report.Errors.Count > 0 ? report.Errors[0] : null).TrimEnd('.') + ". Nothing was stored or started.",
                         upload.Errors);
                 }
 
