@@ -98,7 +98,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     /// Streams a JSONL body (<c>POST /api/batches</c> with <c>Content-Type: application/x-ndjson</c>) into the
     /// input container with the settings of <paramref name="settings"/> as metadata, validating it in the same
     /// pass. The blob is committed only when the content is valid: an invalid body is refused with its report
-    /// and leaves no blob behind (its staged blocks are never committed). About 10 MiB are held at a time.
+    /// and leaves no blob behind (its staged blocks are never committed). About 16 MiB are held at a time.
     /// </summary>
     public async Task<UploadResult> UploadAsync(Stream content, StartBatchRequest settings, CancellationToken cancellationToken = default)
     {
