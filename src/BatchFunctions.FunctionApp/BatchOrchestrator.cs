@@ -48,7 +48,8 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
                 case FinishBatch finish:
                     var status = BatchStatus.From(state, now);
                     var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
-                    OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, status.Message, report);
+                    var message = status.Message.TrimEnd('.');
+                    OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, message, report);
                     return status;
 
                 case RunActivities run:

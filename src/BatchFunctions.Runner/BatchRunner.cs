@@ -115,7 +115,7 @@ public sealed class BatchRunner(
             {
                 case FinishBatch finish:
                     var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
-                    var message = BatchStatus.From(state, now).Message;
+                    var message = BatchStatus.From(state, now).Message.TrimEnd('.');
                     RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
                     return new StepResult(state, null, Busy: false);
 

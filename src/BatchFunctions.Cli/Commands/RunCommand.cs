@@ -104,7 +104,8 @@ internal static class RunCommand
             emulator = await LocalServices.StartMistralAsync(environment, settings, output, cancellationToken);
             var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(settings).Build();
             await using var services = new ServiceCollection()
-                .AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+                .AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                    .AddFilter(typeof(BatchRunner).FullName, LogLevel.Error)) // the command prints how the batch ended itself
                 .AddBatchFunctionsRunner(configuration)
                 .BuildServiceProvider();
             var storage = services.GetRequiredService<BatchStorage>();
