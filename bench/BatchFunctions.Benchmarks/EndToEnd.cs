@@ -17,7 +17,8 @@ namespace BatchFunctions.Benchmarks;
 
 /// <summary>
 /// <c>--ops e2e</c>: generated inputs of N small chat requests through the runner on Azurite and the emulator
-/// (instant jobs), the runner in a child process of its own so that its peak memory is its own. Prints the
+/// (instant jobs), the runner in a child process of its own so that its peak memory is its own (the input is
+/// stored and the results fetched by the parent, as a user would). Prints the
 /// seconds per phase, the storage bytes read and written, peak memory and <c>wc -l</c> on the same file.
 /// </summary>
 internal static class EndToEnd
@@ -47,12 +48,33 @@ internal static class EndToEnd
             }
 
             var wc = await TimeWcAsync(input);
-            var child = await ChildAsync(input, azurite.ConnectionString, emulator.BaseAddress);
+
+            // Storing the input and fetching the results are the user's transfers, timed here: the child's
+            // figures (and its peak memory) are the runner's alone.
+            var blobs = new BlobServiceClient(azurite.ConnectionString);
+            var inputs = blobs.GetBlobContainerClient("batch-input");
+            await inputs.CreateIfNotExistsAsync();
+            var name = $"bench-{Guid.NewGuid():N}.jsonl";
+            var clock = Stopwatch.StartNew();
+            var uploaded = await inputs.GetBlobClient(name).UploadAsync(input);
+            var store = clock.Elapsed.TotalSeconds;
+            var child = await ChildAsync(name, uploaded.Value.ETag.ToString(), azurite.ConnectionString, emulator.BaseAddress);
             if (child is null)
             {
                 Console.WriteLine($"{requests,9} failed");
                 continue;
             }
+
+            clock.Restart();
+            foreach (var file in new[] { "results.jsonl", "summary.json" })
+            {
+                var local = Path.Combine(directory, $"e2e-download-{file}");
+                await blobs.GetBlobContainerClient("batch-output").GetBlobClient($"{name}/{child.InstanceId}/{file}").DownloadToAsync(local);
+                File.Delete(local);
+            }
+
+            child.Seconds["store"] = store;
+            child.Seconds["download"] = clock.Elapsed.TotalSeconds;
 
             var cells = Phases.Select(p => child.Seconds.TryGetValue(p, out var s) ? s.ToString("F2", Invariant) : "-").Select(c => $"{c,7}");
             Console.WriteLine(string.Join(' ', new[] { $"{requests,9}" }.Concat(cells).Concat([
@@ -63,7 +85,7 @@ internal static class EndToEnd
     }
 
     /// <summary>The child: the runner's services in this process, with storage traffic counted.</summary>
-    public static async Task<int> MeasureAsync(string input, string storage, string mistral)
+    public static async Task<int> MeasureAsync(string name, string etag, string storage, string mistral)
     {
         var counter = new TrafficCounter();
         var blobOptions = new BlobClientOptions();
@@ -84,13 +106,7 @@ internal static class EndToEnd
         await batchStorage.EnsureCreatedAsync();
 
         var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
-        var clock = Stopwatch.StartNew();
-        var name = $"bench-{Guid.NewGuid():N}.jsonl";
-        var blob = batchStorage.Input.GetBlobClient(name);
-        var uploaded = await blob.UploadAsync(input);
-        seconds["store"] = clock.Elapsed.TotalSeconds;
-
-        var source = new BatchSource(batchStorage.AccountName, batchStorage.Options.InputContainer, name, uploaded.Value.ETag.ToString());
+        var source = new BatchSource(batchStorage.AccountName, batchStorage.Options.InputContainer, name, etag);
         var phases = new PhaseClock(seconds);
         var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, phases) ?? throw new InvalidOperationException("the batch ran already");
         phases.End();
@@ -100,20 +116,12 @@ internal static class EndToEnd
             return 1;
         }
 
-        clock.Restart();
-        foreach (var kind in new[] { Core.Api.BatchFileKind.Results, Core.Api.BatchFileKind.Summary })
-        {
-            await batchStorage.FileOf(name, state.InstanceId, kind).DownloadToAsync(Path.Combine(Path.GetTempPath(), $"{state.InstanceId}-{kind}"));
-            File.Delete(Path.Combine(Path.GetTempPath(), $"{state.InstanceId}-{kind}"));
-        }
-
-        seconds["download"] = clock.Elapsed.TotalSeconds;
-        var result = new EndToEndResult(seconds, counter.Read, counter.Written, Measurement.PeakResidentBytes());
+        var result = new EndToEndResult(state.InstanceId, seconds, counter.Read, counter.Written, Measurement.PeakResidentBytes());
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.EndToEndResult));
         return 0;
     }
 
-    private static async Task<EndToEndResult?> ChildAsync(string input, string storage, Uri mistral)
+    private static async Task<EndToEndResult?> ChildAsync(string name, string etag, string storage, Uri mistral)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
@@ -121,7 +129,7 @@ internal static class EndToEnd
             start.ArgumentList.Add(typeof(EndToEnd).Assembly.Location);
         }
 
-        foreach (var argument in new[] { "measure", "e2e", input, storage, mistral.ToString() })
+        foreach (var argument in new[] { "measure", "e2e", name, etag, storage, mistral.ToString() })
         {
             start.ArgumentList.Add(argument);
         }
@@ -187,7 +195,8 @@ internal static class EndToEnd
             if (_phase is { } phase && phase != nameof(BatchPhase.Completed))
             {
                 seconds[phase] = seconds.GetValueOrDefault(phase) + (now - _since);
-                Console.Error.WriteLine($"after {phase}: peak {Measurement.PeakResidentBytes() / 1e6:F0} MB, heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
+                // Per phase, on stderr: which phase raises the peak.
+                Console.Error.WriteLine($"  after {phase}: peak {Measurement.PeakResidentBytes() / 1e6:F0} MB, managed heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
             }
 
             _since = now;
@@ -232,7 +241,7 @@ internal static class EndToEnd
 }
 
 /// <summary>What the end-to-end child reports.</summary>
-internal sealed record EndToEndResult(Dictionary<string, double> Seconds, long BytesRead, long BytesWritten, long PeakBytes);
+internal sealed record EndToEndResult(string InstanceId, Dictionary<string, double> Seconds, long BytesRead, long BytesWritten, long PeakBytes);
 
 /// <summary>The repository's pinned Azurite, in memory on free loopback ports, for the end-to-end benchmark.</summary>
 internal sealed class BenchAzurite : IAsyncDisposable

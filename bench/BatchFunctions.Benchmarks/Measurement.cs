@@ -10,10 +10,10 @@ internal static class Measurement
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        if (args is ["e2e", var file, var storage, var mistral])
+        if (args is ["e2e", var name, var etag, var storage, var mistral])
         {
             // All cores, as a runner has them: the figures are wall times of the whole workflow.
-            return await EndToEnd.MeasureAsync(file, storage, mistral);
+            return await EndToEnd.MeasureAsync(name, etag, storage, mistral);
         }
 
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
