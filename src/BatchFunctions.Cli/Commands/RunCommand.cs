@@ -92,6 +92,7 @@ internal static class RunCommand
         var settings = new Dictionary<string, string?>();
         MistralEmulatorServer? emulator = null;
         LocalStorage? local = null;
+        var running = false;
         try
         {
             local = await LocalServices.PrepareStorageAsync(environment, settings, output, cancellationToken);
@@ -140,6 +141,7 @@ internal static class RunCommand
             }
 
             var progress = new ProgressDisplay(output, TimeProvider.System);
+            running = true;
             var state = await services.GetRequiredService<BatchRunner>().RunAsync(source, progress, cancellationToken);
             progress.Complete();
             if (state is null)
@@ -156,7 +158,9 @@ internal static class RunCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await error.WriteLineAsync("Interrupted: the batch's state is saved; run the same command again to resume it.");
+            await error.WriteLineAsync(running
+                ? "Interrupted: the batch's state is saved; run the same command again to resume it."
+                : "Interrupted before the batch started.");
             return BatchFnApp.Failure;
         }
         catch (Azure.RequestFailedException exception) when (exception.Status == 0 || exception.InnerException is HttpRequestException)
