@@ -68,15 +68,15 @@ internal static class LocalServices
         }
 
         // One look before anything starts: storage that cannot be reached is said at once, not after the SDK's retries.
-        var endpoint = source == "Storage__BlobServiceUri" ? new Uri(value) : BlobEndpointOf(value);
-        if (endpoint is null || !await AnswersAsync(endpoint, TimeSpan.FromSeconds(5), cancellationToken))
+        var endpoint = source == "Storage__BlobServiceUri" ? (Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri : null) : BlobEndpointOf(value);
+        if (endpoint is null)
         {
-            if (azurite is not null)
-            {
-                await azurite.DisposeAsync();
-            }
+            return new LocalStorage(azurite, $"{source} is neither a storage connection string nor a blob service URI.");
+        }
 
-            return new LocalStorage(null, $"Cannot reach Azure Storage at {endpoint?.GetLeftPart(UriPartial.Authority) ?? "(no blob endpoint)"} (from {source}): start it, or point BATCHFN_STORAGE (or Storage__ConnectionString) at a reachable account.");
+        if (!await AnswersAsync(endpoint, TimeSpan.FromSeconds(5), cancellationToken))
+        {
+            return new LocalStorage(azurite, $"Cannot reach Azure Storage at {endpoint.GetLeftPart(UriPartial.Authority)} (from {source}): start it, or point BATCHFN_STORAGE (or Storage__ConnectionString) at a reachable account.");
         }
 
         if (azurite is null && source.StartsWith("the Azurite", StringComparison.Ordinal))
