@@ -29,6 +29,10 @@ public sealed class BatchActivities(
 {
     private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
 
+    // Collects run for several parts at once (the download from Mistral paces each): one block in flight per
+    // part keeps the buffers of Workflow:MaxParallelParts collects to one block each.
+    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
+
     private readonly BatchDefaultsOptions _defaults = defaults.Value;
 
     /// <summary>Runs any activity call; unexpected exceptions (bugs) propagate.</summary>
@@ -343,7 +347,7 @@ public sealed class BatchActivities(
     private async Task<bool> CopyFileAsync(string fileId, string blobName, CancellationToken cancellationToken)
     {
         await using var content = await mistral.DownloadFileAsync(fileId, cancellationToken);
-        await storage.Staging.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+        await storage.Staging.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = CollectTransfer }, cancellationToken);
         return true;
     }
 
