@@ -84,22 +84,26 @@ public static class BatchDecider
             .Take(options.MaxParallelParts)
             .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!)));
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
-        calls.AddRange(withJobs
-            .Where(p => p.IsTerminal && !p.Collected)
-            .Take(options.MaxParallelParts)
-            .Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId)));
+        calls.AddRange(CollectCalls(state, withJobs, options));
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
         if (active.Count > 0 && state.Poll is { } poll && now >= poll.NextPollAt)
         {
             calls.Add(new PollJobsCall(state.InstanceId, active));
         }
 
-        if (calls.Count > 0)
-        {
-            return new RunActivities(calls);
-        }
+        // Nothing to start (every part is uploaded and has its job, or is waiting on a retry): only the next poll is left.
+        return calls.Count > 0 ? Run(calls) : WaitForPoll(state, now);
+    }
 
-        // Every part is uploaded and has its job (or is waiting on a retry): only the next poll is left.
+    /// <summary>Download at once: results may be kept only 24 hours after a job ends.</summary>
+    private static IEnumerable<ActivityCall> CollectCalls(BatchState state, IEnumerable<PartState> withJobs, WorkflowOptions options) => withJobs
+        .Where(p => p.IsTerminal && !p.Collected)
+        .Take(options.MaxParallelParts)
+        .Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId));
+
+    /// <summary>Waits for the next poll, or for the deadline when it comes first.</summary>
+    private static WaitUntil WaitForPoll(BatchState state, DateTimeOffset now)
+    {
         var next = state.Poll?.NextPollAt ?? now;
         return new WaitUntil(state.Deadline is { } limit && limit > now && limit < next ? limit : next);
     }
@@ -107,11 +111,10 @@ public static class BatchDecider
     private static BatchStep DecideWhileJobsRun(BatchState state, DateTimeOffset now, WorkflowOptions options, StopReason? stopping)
     {
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
-        var collectable = withJobs.Where(p => p.IsTerminal && !p.Collected).Take(options.MaxParallelParts).ToList();
-        if (collectable.Count > 0)
+        var collects = CollectCalls(state, withJobs, options).ToList();
+        if (collects.Count > 0)
         {
-            // Download at once: results may be kept only 24 hours after a job ends.
-            return Run(collectable.Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId)));
+            return Run(collects);
         }
 
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
@@ -131,13 +134,7 @@ public static class BatchDecider
             return Finalize(state, StopReason.Deadline);
         }
 
-        var nextPoll = state.Poll?.NextPollAt ?? now;
-        if (now < nextPoll)
-        {
-            return new WaitUntil(state.Deadline is { } limit && limit > now && limit < nextPoll ? limit : nextPoll);
-        }
-
-        return Run(new PollJobsCall(state.InstanceId, active));
+        return now < (state.Poll?.NextPollAt ?? now) ? WaitForPoll(state, now) : Run(new PollJobsCall(state.InstanceId, active));
     }
 
     private static BatchState Apply(BatchState state, ActivityResult result, WorkflowOptions options)
@@ -146,8 +143,8 @@ public static class BatchDecider
         var at = result.CompletedAt;
         switch (result.Call, result.Payload)
         {
-            case (ValidateInputCall, ValidatedPayload { IsValid: false }):
-                return state with { Phase = BatchPhase.Rejected, Requests = ((ValidatedPayload)result.Payload!).Requests, Failure = DescribeRejection(result.Payload) };
+            case (ValidateInputCall, ValidatedPayload { IsValid: false } invalid):
+                return state with { Phase = BatchPhase.Rejected, Requests = invalid.Requests, Failure = invalid.Rejection ?? "the input is invalid" };
             case (ValidateInputCall, ValidatedPayload valid):
                 return state with
                 {
@@ -321,10 +318,6 @@ public static class BatchDecider
         var errors = state.Parts.Where(p => p.JobStatus == "FAILED").SelectMany(p => p.JobErrors ?? []).Distinct().ToList();
         return errors.Count == 0 ? "A Mistral job failed without an error message." : "Mistral job failed: " + string.Join("; ", errors);
     }
-
-    private static string DescribeRejection(ActivityPayload? payload) => payload is ValidatedPayload { Rejection: { } described }
-        ? described
-        : "the input is invalid";
 
     private static BatchState UpdatePart(BatchState state, int index, Func<PartState, PartState> change) =>
         state with { Parts = [.. state.Parts.Select(p => p.Index == index ? change(p) : p)] };
