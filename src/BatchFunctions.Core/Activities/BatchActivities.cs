@@ -73,21 +73,21 @@ public sealed class BatchActivities(
         var (settings, settingsErrors) = BatchSettingsResolver.Resolve(properties.Value.Metadata, _defaults);
 
         JsonlValidationReport report;
-        await using (var input = await OpenInputAsync(blob, call.Source.ETag, cancellationToken))
+        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, cancellationToken))
         {
             report = await JsonlValidator.ValidateAsync(input, BatchSettingsResolver.ValidationOptions(settings, _defaults), cancellationToken);
         }
 
         var valid = report.IsValid && settingsErrors.Count == 0;
+        string? why = null;
         if (!valid)
         {
             var rejection = new RejectionReport(call.InstanceId, call.Source.Container, call.Source.Name, call.Source.ETag, settingsErrors, report);
             await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Readable.RejectionReport, cancellationToken);
+            why = rejection.Describe();
         }
 
-        var errors = report.ErrorCount + settingsErrors.Count;
-        var why = valid ? null : BatchProgress.DescribeRejection(errors, settingsErrors.Count > 0 ? settingsErrors[0] : null, report.Errors.Count > 0 ? report.Errors[0] : null);
-        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, errors, why, valid ? settings : null));
+        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, report.ErrorCount + settingsErrors.Count, why, valid ? settings : null));
     }
 
     /// <summary>Writes rejection.json beside the kept input (never deletes it) and announces the rejection.</summary>
@@ -101,10 +101,7 @@ public sealed class BatchActivities(
         var rejection = JsonSerializer.Deserialize(report.ToMemory().Span, BatchJsonContext.Readable.RejectionReport);
 
         var outputs = new BatchOutputs(Rejection: target.Uri.ToString());
-        var failure = rejection is null ? null : BatchProgress.DescribeRejection(
-            rejection.SettingsErrors.Count + (rejection.Validation?.ErrorCount ?? 0),
-            rejection.SettingsErrors.Count > 0 ? rejection.SettingsErrors[0] : null,
-            rejection.Validation is { Errors.Count: > 0 } validation ? validation.Errors[0] : null);
+        var failure = rejection?.Describe();
         await SendCompletionAsync(
             new CompletionMessage(call.InstanceId, BatchOutcome.Rejected, call.Source.Container, call.Source.Name, rejection?.Validation?.Requests ?? 0, 0, 0, 0, null, null, null, outputs.Rejection, failure, Message: BatchProgress.Describe(BatchPhase.Completed, BatchOutcome.Rejected, 0, 0, 0, 0, failure, cancelRequested: false)),
             cancellationToken);
@@ -122,7 +119,7 @@ public sealed class BatchActivities(
 
         var blob = storage.Blobs.GetBlobContainerClient(call.Source.Container).GetBlobClient(call.Source.Name);
         IReadOnlyList<JsonlPart> parts;
-        await using (var input = await OpenInputAsync(blob, call.Source.ETag, cancellationToken))
+        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, cancellationToken))
         {
             parts = await JsonlSplitter.SplitAsync(
                 input,
@@ -282,7 +279,7 @@ public sealed class BatchActivities(
         var requests = usage?.Requests ?? state.Requests;
         var succeeded = usage?.Succeeded ?? 0;
         var message = BatchProgress.Describe(
-            BatchPhase.Completed, outcome, requests, requests - (usage?.Missing ?? 0) - (usage?.NotProcessed ?? requests), succeeded, usage?.Failed ?? 0, failure, cancelRequested: false);
+            BatchPhase.Completed, outcome, requests, succeeded + (usage?.Failed ?? 0), succeeded, usage?.Failed ?? 0, failure, cancelRequested: false);
         var summary = new BatchSummary(
             call.InstanceId,
             outcome,
@@ -305,9 +302,6 @@ public sealed class BatchActivities(
             cancellationToken);
         return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt));
     }
-
-    private static Task<Stream> OpenInputAsync(BlobClient blob, string etag, CancellationToken cancellationToken) =>
-        OpenStreamingAsync(blob, etag, cancellationToken);
 
     /// <summary>
     /// A blob's content as one streamed download (resumed from where it broke, on the same version, should the
@@ -407,7 +401,7 @@ public sealed class BatchActivities(
             // An identity that may read but not authorize a service-side copy of the source.
         }
 
-        await using var content = await OpenInputAsync(input, etag, cancellationToken);
+        await using var content = await OpenStreamingAsync(input, etag, cancellationToken);
         await target.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
     }
 

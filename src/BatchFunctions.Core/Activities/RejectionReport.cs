@@ -9,4 +9,11 @@ public sealed record RejectionReport(
     string InputName,
     string InputETag,
     IReadOnlyList<string> SettingsErrors,
-    JsonlValidationReport? Validation);
+    JsonlValidationReport? Validation)
+{
+    /// <summary>Why the input was refused, in one line (<see cref="Workflow.BatchProgress.DescribeRejection"/>).</summary>
+    public string Describe() => Workflow.BatchProgress.DescribeRejection(
+        SettingsErrors.Count + (Validation?.ErrorCount ?? 0),
+        SettingsErrors.Count > 0 ? SettingsErrors[0] : null,
+        Validation is { Errors.Count: > 0 } validation ? validation.Errors[0] : null);
+}
