@@ -112,16 +112,15 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 
         CheckSettings(settings, RequestOrigin.Query, errors);
         var metadata = MetadataOf(settings);
-        var (resolved, settingErrors) = BatchSettingsResolver.Resolve(metadata, defaults.Value);
-        errors.AddRange(errors.Count == 0 ? settingErrors : []);
-        if (errors.Count > 0)
+        var (validation, settingErrors) = ValidationFor(metadata);
+        if (errors.Count > 0 || validation is null)
         {
-            return new UploadResult(null, errors, null);
+            return new UploadResult(null, errors.Count > 0 ? errors : settingErrors, null);
         }
 
         var name = settings.Name ?? NewName("uploads");
         var blob = storage.Input.GetBlockBlobClient(name);
-        var (blocks, report) = await StageValidatedAsync(content, blob, BatchSettingsResolver.ValidationOptions(resolved, defaults.Value), cancellationToken);
+        var (blocks, report) = await StageValidatedAsync(content, blob, validation, cancellationToken);
         if (!report.IsValid)
         {
             return new UploadResult(null, [.. report.Errors.Select(e => e.Describe())], report);
@@ -182,6 +181,13 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         }
 
         return (blocks, await validation);
+    }
+
+    /// <summary>How content with these settings is validated (as the workflow will), or why the settings are refused.</summary>
+    private (JsonlValidationOptions? Options, IReadOnlyList<string> Errors) ValidationFor(IDictionary<string, string> metadata)
+    {
+        var (settings, errors) = BatchSettingsResolver.Resolve(metadata, defaults.Value);
+        return (errors.Count > 0 ? null : BatchSettingsResolver.ValidationOptions(settings, defaults.Value), errors);
     }
 
     /// <summary>An inline request's problem, with its index in <c>requests</c> (line N of the input is item N-1).</summary>
@@ -381,13 +387,13 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 
         // The request is held in memory already (its size is the host's limit): check it before storing it.
         content.Position = 0;
-        var (settings, settingErrors) = BatchSettingsResolver.Resolve(metadata, defaults.Value);
-        if (settingErrors.Count > 0)
+        var (validation, settingErrors) = ValidationFor(metadata);
+        if (validation is null)
         {
             return (null, settingErrors);
         }
 
-        var report = await JsonlValidator.ValidateAsync(content, BatchSettingsResolver.ValidationOptions(settings, defaults.Value), cancellationToken);
+        var report = await JsonlValidator.ValidateAsync(content, validation, cancellationToken);
         if (!report.IsValid)
         {
             return (null, [.. report.Errors.Select(InlineLine)]);
