@@ -45,10 +45,9 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
             context.SetCustomStatus(BatchStatus.From(state, now));
             switch (BatchDecider.Decide(state, now, workflow))
             {
-                case FinishBatch finish:
+                case FinishBatch:
                     var status = BatchStatus.From(state, now);
-                    var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
-                    var message = status.Message.TrimEnd('.');
+                    var (level, message, report) = BatchProgress.Ending(status);
                     OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, message, report);
                     return status;
 

@@ -113,9 +113,8 @@ public sealed class BatchRunner(
             progress?.Report(BatchStatus.From(state, now));
             switch (step)
             {
-                case FinishBatch finish:
-                    var (level, report) = (BatchProgress.EndLevel(finish.Outcome), BatchProgress.ReportOf(state.Outputs));
-                    var message = BatchStatus.From(state, now).Message.TrimEnd('.');
+                case FinishBatch:
+                    var (level, message, report) = BatchProgress.Ending(BatchStatus.From(state, now));
                     RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
                     return new StepResult(state, null, Busy: false);
 

@@ -18,6 +18,11 @@ public static class BatchProgress
     /// <summary>One line: <c>Running: 2,962 of 20,000 done (15%)</c>, <c>Cancelled after 2,962 of 20,000</c>, <c>Rejected: 3 errors, first at line 50 ...</c>.</summary>
     public static string Describe(BatchPhase phase, BatchOutcome? outcome, long requests, long completed, long succeeded, long failed, string? failure, bool cancelRequested)
     {
+        if (phase == BatchPhase.Rejected || (phase == BatchPhase.Completed && outcome == BatchOutcome.Rejected))
+        {
+            return "Rejected: " + (failure ?? "the input is invalid");
+        }
+
         if (phase == BatchPhase.Completed)
         {
             return outcome switch
@@ -26,14 +31,8 @@ public static class BatchProgress
                 BatchOutcome.Succeeded => Format($"Succeeded: {succeeded:N0} of {requests:N0} requests, {requests - succeeded:N0} failed (see errors.jsonl)"),
                 BatchOutcome.Cancelled => Format($"Cancelled after {completed:N0} of {requests:N0}"),
                 BatchOutcome.TimedOut => Format($"Timed out after {completed:N0} of {requests:N0}"),
-                BatchOutcome.Rejected => "Rejected: " + (failure ?? "the input is invalid"),
                 _ => failure is null ? Format($"Failed after {completed:N0} of {requests:N0}") : "Failed: " + failure,
             };
-        }
-
-        if (phase == BatchPhase.Rejected)
-        {
-            return "Rejected: " + (failure ?? "the input is invalid");
         }
 
         if (requests == 0)
@@ -55,12 +54,16 @@ public static class BatchProgress
         return Format($"{verb}: {completed:N0} of {requests:N0} done ({percent:0.#}%)");
     }
 
-    /// <summary>The file that says most about how a batch ended: rejection.json for a refused input, else summary.json.</summary>
-    public static string? ReportOf(BatchOutputs? outputs) => outputs?.Rejection ?? outputs?.Summary;
-
-    /// <summary>How loudly a host logs the end of a batch: a batch that did not succeed is worth a warning.</summary>
-    public static Microsoft.Extensions.Logging.LogLevel EndLevel(BatchOutcome outcome) =>
-        outcome == BatchOutcome.Succeeded ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning;
+    /// <summary>
+    /// How both hosts log the end of a batch: a warning when it did not succeed, the outcome in words (without
+    /// a closing period, for the line it goes in), and the file that says most (rejection.json, else summary.json).
+    /// </summary>
+    public static (Microsoft.Extensions.Logging.LogLevel Level, string Message, string? Report) Ending(BatchStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var level = status.Outcome == BatchOutcome.Succeeded ? Microsoft.Extensions.Logging.LogLevel.Information : Microsoft.Extensions.Logging.LogLevel.Warning;
+        return (level, status.Message.TrimEnd('.'), status.Outputs?.Rejection ?? status.Outputs?.Summary);
+    }
 
     /// <summary>Why an input was refused: <c>3 errors, first at line 50 (body.messages): missing_field: ...</c>.</summary>
     public static string DescribeRejection(long errorCount, string? firstSettingError, JsonlIssue? firstIssue)
