@@ -15,19 +15,8 @@ internal sealed class EmbeddedAzurite : IAsyncDisposable
     public const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output;
 
-    private EmbeddedAzurite(Process process, ConcurrentQueue<string> output, int blobPort, string dataDirectory)
-    {
-        _process = process;
-        _output = output;
-        BlobPort = blobPort;
-        DataDirectory = dataDirectory;
-    }
-
-    public int BlobPort { get; }
-
-    public string DataDirectory { get; }
+    private EmbeddedAzurite(Process process) => _process = process;
 
     /// <summary>The connection string of an Azurite on 127.0.0.1 with its blob, queue and table services on three ports from <paramref name="blobPort"/>.</summary>
     public static string ConnectionString(int blobPort) => blobPort == 10000
@@ -76,7 +65,7 @@ internal sealed class EmbeddedAzurite : IAsyncDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
         var output = new ConcurrentQueue<string>();
-        var azurite = new EmbeddedAzurite(process, output, blobPort, dataDirectory);
+        var azurite = new EmbeddedAzurite(process);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var services = 0;
         _ = Task.Run(async () =>

@@ -32,6 +32,7 @@ internal static class LocalServices
             .Select(name => (Value: environment[name], Name: name.Replace(":", "__", StringComparison.Ordinal)))
             .FirstOrDefault(setting => !string.IsNullOrEmpty(setting.Value));
         EmbeddedAzurite? azurite = null;
+        var onAzurite = value is null;
         if (value is null)
         {
             var port = int.TryParse(environment["BATCHFN_AZURITE_PORT"], CultureInfo.InvariantCulture, out var given) && given is > 0 and < 65533 ? given : AzuriteBlobPort;
@@ -39,6 +40,7 @@ internal static class LocalServices
             if (await AnswersAsync(new Uri($"http://127.0.0.1:{port}"), TimeSpan.FromSeconds(1), cancellationToken))
             {
                 source = "the Azurite already listening on 127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
+                await output.WriteLineAsync($"Storage: {source}");
             }
             else if (EmbeddedAzurite.Find() is not { } executable)
             {
@@ -59,10 +61,10 @@ internal static class LocalServices
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Storage: started the pinned Azurite on 127.0.0.1:{port}-{port + 2}, data kept in {data} (it stops with batchfn; set BATCHFN_STORAGE for other storage)"));
                 source = "the Azurite started here";
             }
-
         }
 
-        if (source is "BATCHFN_STORAGE" || azurite is not null || source.StartsWith("the Azurite", StringComparison.Ordinal))
+        // The settings read from the environment reach the host themselves; these two are filled in here.
+        if (onAzurite || source is "BATCHFN_STORAGE")
         {
             settings["Storage:ConnectionString"] = value;
         }
@@ -77,11 +79,6 @@ internal static class LocalServices
         if (!await AnswersAsync(endpoint, TimeSpan.FromSeconds(5), cancellationToken))
         {
             return new LocalStorage(azurite, $"Cannot reach Azure Storage at {endpoint.GetLeftPart(UriPartial.Authority)} (from {source}): start it, or point BATCHFN_STORAGE (or Storage__ConnectionString) at a reachable account.");
-        }
-
-        if (azurite is null && source.StartsWith("the Azurite", StringComparison.Ordinal))
-        {
-            await output.WriteLineAsync($"Storage: {source}");
         }
 
         return new LocalStorage(azurite, null);
