@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 
@@ -78,10 +79,23 @@ internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faul
         {
             // A client that gives up first leaves the call recorded with status 0, like a dropped one.
             calls.Complete(call, 0, fault.Kind);
-            await Task.Delay(fault.DelayMilliseconds ?? 2000, context.RequestAborted);
+            await DelayAtLeastAsync(TimeSpan.FromMilliseconds(fault.DelayMilliseconds ?? 2000), context.RequestAborted);
         }
 
         await next(context);
+    }
+
+    /// <summary>
+    /// Waits the whole <paramref name="delay"/>: a timer may fire up to a tick before it is due, and a slow
+    /// call must take at least as long as the fault says (tests time calls with a stopwatch).
+    /// </summary>
+    private static async Task DelayAtLeastAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var left = delay; left > TimeSpan.Zero; left = delay - Stopwatch.GetElapsedTime(started))
+        {
+            await Task.Delay(left, cancellationToken);
+        }
     }
 
     private bool IsAuthorized(HttpRequest request)
