@@ -49,23 +49,41 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData(100, 3, 0)]
-    [InlineData(4, 2, 2)]
-    public async Task Run_OneOrSeveralParts_ReadsEachInputByteAKnownNumberOfTimes(int requestsPerPart, int inputReads, int stagedReads)
+    [InlineData(100)]
+    [InlineData(4)]
+    public async Task Run_OneOrSeveralParts_ReadsEachInputByteTwice(int requestsPerPart)
     {
-        // One part: validate, upload and the merge's index read the input; the archive is a copy inside the
-        // service. Several: validate and split read the input, upload and merge read each staged part.
-        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = requestsPerPart.ToString(CultureInfo.InvariantCulture) });
+        // Validation reads the input once and plans its parts in the same pass; each part is uploaded from
+        // its range of the input (one part: the whole of it), so the input is read twice however many parts
+        // there are, and nothing is staged. The merge indexes the 8-byte custom_id hashes validation wrote,
+        // not the input; the archive is a copy inside the service.
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Batch:MaxRequestsPerPart"] = requestsPerPart.ToString(CultureInfo.InvariantCulture),
+            ["Batch:DeleteUploadedFiles"] = "false",
+        });
         var content = Chat(10);
         var state = await host.DropAsync("counted.jsonl", content);
 
         var done = await host.Driver.RunAsync(state);
 
         Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
-        var size = Encoding.UTF8.GetByteCount(content);
-        Assert.Equal(inputReads * size, host.Reads.BytesReadFrom($"/{host.Storage.Options.InputContainer}/counted.jsonl"));
-        Assert.Equal(stagedReads * size, host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/parts/"));
+        Assert.Equal((10 + requestsPerPart - 1) / requestsPerPart, done.Parts.Count);
+        Assert.Equal(2 * Encoding.UTF8.GetByteCount(content), host.Reads.BytesReadFrom($"/{host.Storage.Options.InputContainer}/counted.jsonl"));
+        Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/parts/"));
+        Assert.Equal(10 * sizeof(ulong), host.Reads.BytesReadFrom($"/{host.Storage.Options.StagingContainer}/{BlobLayout.IdHashes(state.InstanceId)}"));
         Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.ArchiveContainer}/"));
+
+        // What Mistral was sent, part after part, is the input byte for byte.
+        var sent = new StringBuilder();
+        foreach (var part in done.Parts)
+        {
+            await using var file = await host.Mistral.DownloadFileAsync(part.FileId!);
+            using var reader = new StreamReader(file);
+            sent.Append(await reader.ReadToEndAsync());
+        }
+
+        Assert.Equal(content, sent.ToString());
     }
 
     [Fact]
@@ -140,6 +158,28 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Finalize_RunAgainAfterArchivingSeveralParts_ReadsEachPartsRangeFromTheArchive()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3" });
+        var state = await host.DropAsync("again.jsonl", Chat(8));
+        var collecting = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Collecting);
+        var pretended = collecting with { Phase = BatchPhase.Finalizing, Parts = [.. collecting.Parts.Select(p => p with { Collected = true })] };
+        var call = new FinalizeCall(state.InstanceId, pretended, BatchOutcome.Succeeded, null);
+        var errorsName = BlobLayout.Errors("again.jsonl", state.InstanceId);
+
+        // Every line unanswered, so the merge reads each part's lines; the second run finds the input archived.
+        await host.Activities.ExecuteAsync(call);
+        var first = await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, errorsName);
+        Assert.False(await host.Storage.Input.GetBlobClient("again.jsonl").ExistsAsync());
+        var again = await host.Activities.ExecuteAsync(call);
+
+        Assert.Equal(ActivityStatus.Succeeded, again.Status);
+        Assert.Equal(3, pretended.Parts.Count);
+        Assert.Equal(first, await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, errorsName));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => "q" + i), Lines(first).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
+    }
+
+    [Fact]
     public async Task Finalize_UploadRetriedAfterALostAnswer_DeletesEveryFileOfTheBatch()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite);
@@ -176,6 +216,7 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal([(3, "invalid_field"), (4, "invalid_json")], errors.EnumerateArray().Select(e => (e.GetProperty("line").GetInt32(), e.GetProperty("code").GetString())));
         Assert.Empty((await host.Mistral.ListFilesAsync()).Data);
         Assert.Empty(await host.JobsOfAsync(state.InstanceId));
+        Assert.False(await host.Storage.Staging.GetBlobClient(BlobLayout.IdHashes(state.InstanceId)).ExistsAsync());
     }
 
     [Fact]

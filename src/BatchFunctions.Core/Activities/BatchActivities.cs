@@ -64,30 +64,53 @@ public sealed class BatchActivities(
         }
     }
 
-    /// <summary>Checks the input and its settings; an invalid one leaves its report in staging for the rejection.</summary>
+    /// <summary>
+    /// Checks the input and its settings and, in the same pass, cuts a valid one into parts (byte ranges of
+    /// the input, uploaded from there) and writes its custom_ids' hashes for the merge. An invalid input
+    /// leaves its report in staging for the rejection, and nothing else.
+    /// </summary>
     public async Task<ActivityResult> ValidateInputAsync(ValidateInputCall call, CancellationToken cancellationToken)
     {
         var blob = storage.Blobs.GetBlobContainerClient(call.Source.Container).GetBlobClient(call.Source.Name);
         var conditions = new BlobRequestConditions { IfMatch = new ETag(call.Source.ETag) };
         var properties = await blob.GetPropertiesAsync(conditions, cancellationToken);
         var (settings, settingsErrors) = BatchSettingsResolver.Resolve(properties.Value.Metadata, _defaults);
+        var validation = BatchSettingsResolver.ValidationOptions(settings, _defaults);
+        var hashesBlob = storage.Staging.GetBlockBlobClient(BlobLayout.IdHashes(call.InstanceId));
 
         JsonlValidationReport report;
-        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, cancellationToken))
+        IReadOnlyList<JsonlPart>? parts = null;
+        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, default, cancellationToken))
         {
-            report = await JsonlValidator.ValidateAsync(input, BatchSettingsResolver.ValidationOptions(settings, _defaults), cancellationToken);
+            if (settingsErrors.Count > 0)
+            {
+                // Refused whatever its lines say: they are checked for the report, and nothing is planned.
+                report = await JsonlValidator.ValidateAsync(input, validation, cancellationToken);
+            }
+            else
+            {
+                await using var hashes = await hashesBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken);
+                var planner = new JsonlPartPlanner(SplitOptions(), hashes);
+                report = await JsonlValidator.ValidateAsync(input, validation, planner, cancellationToken);
+                parts = await planner.CompleteAsync(cancellationToken);
+            }
         }
 
         var valid = report.IsValid && settingsErrors.Count == 0;
-        string? why = null;
-        if (!valid)
+        if (valid)
         {
-            var rejection = new RejectionReport(call.InstanceId, call.Source.Container, call.Source.Name, call.Source.ETag, settingsErrors, report);
-            await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Readable.RejectionReport, cancellationToken);
-            why = rejection.Describe();
+            var staged = parts!.Select(p => new StagedPart(p.Index, call.Source.Container, call.Source.Name, p.Requests, p.Bytes, p.Offset, p.FirstRequest)).ToList();
+            return ActivityResult.Success(call, new ValidatedPayload(true, report.Requests, report.Bytes, 0, null, settings, staged));
         }
 
-        return ActivityResult.Success(call, new ValidatedPayload(valid, report.Requests, report.Bytes, report.ErrorCount + settingsErrors.Count, why, valid ? settings : null));
+        if (parts is not null)
+        {
+            await hashesBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+        }
+
+        var rejection = new RejectionReport(call.InstanceId, call.Source.Container, call.Source.Name, call.Source.ETag, settingsErrors, report);
+        await WriteJsonAsync(storage.Staging.GetBlobClient(BlobLayout.ValidationReport(call.InstanceId)), rejection, BatchJsonContext.Readable.RejectionReport, cancellationToken);
+        return ActivityResult.Success(call, new ValidatedPayload(false, report.Requests, report.Bytes, report.ErrorCount + settingsErrors.Count, rejection.Describe(), null));
     }
 
     /// <summary>Writes rejection.json beside the kept input (never deletes it) and announces the rejection.</summary>
@@ -108,10 +131,14 @@ public sealed class BatchActivities(
         return ActivityResult.Success(call, new FinishedPayload(outputs, CompletedAt: timeProvider.GetUtcNow()));
     }
 
-    /// <summary>Splits the input into staged parts, or uses it whole when it fits one job.</summary>
+    /// <summary>
+    /// Splits the input into staged parts, or uses it whole when it fits one job: for batches whose
+    /// validation was recorded before validation planned the parts itself (a Durable history replayed by a
+    /// newer version, a runner state saved by an older one).
+    /// </summary>
     public async Task<ActivityResult> StagePartsAsync(StagePartsCall call, CancellationToken cancellationToken)
     {
-        var split = new JsonlSplitOptions { MaxRequestsPerPart = _defaults.MaxRequestsPerPart, MaxBytesPerPart = _defaults.MaxBytesPerPart, MaxLineBytes = _defaults.MaxLineBytes };
+        var split = SplitOptions();
         if (JsonlSplitter.FitsInOnePart(call.Requests, call.Bytes, split))
         {
             return ActivityResult.Success(call, new StagedPayload([new StagedPart(0, call.Source.Container, call.Source.Name, call.Requests, call.Bytes)]));
@@ -119,7 +146,7 @@ public sealed class BatchActivities(
 
         var blob = storage.Blobs.GetBlobContainerClient(call.Source.Container).GetBlobClient(call.Source.Name);
         IReadOnlyList<JsonlPart> parts;
-        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, cancellationToken))
+        await using (var input = await OpenStreamingAsync(blob, call.Source.ETag, default, cancellationToken))
         {
             parts = await JsonlSplitter.SplitAsync(
                 input,
@@ -131,12 +158,14 @@ public sealed class BatchActivities(
         return ActivityResult.Success(call, new StagedPayload([.. parts.Select(p => new StagedPart(p.Index, storage.Options.StagingContainer, BlobLayout.Part(call.InstanceId, p.Index), p.Requests, p.Bytes))]));
     }
 
-    /// <summary>Uploads a part under a deterministic name, reusing a file a previous attempt already uploaded.</summary>
+    /// <summary>Uploads a part (a blob or a range of one) under a deterministic name, reusing a file a previous attempt already uploaded.</summary>
     public async Task<ActivityResult> UploadPartAsync(UploadPartCall call, CancellationToken cancellationToken)
     {
         var name = BlobLayout.UploadName(call.InstanceId, call.PartIndex);
         var blob = storage.Blobs.GetBlobContainerClient(call.Container).GetBlobClient(call.BlobName);
-        var length = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        var (length, version) = call.Length is { } range && call.ETag is { } etag
+            ? (range, new ETag(etag))
+            : await WholeBlobAsync(blob, cancellationToken);
         await foreach (var existing in mistral.GetAllFilesAsync(new FileListQuery { Search = name, Purpose = FilePurpose.Batch }, cancellationToken))
         {
             if (existing.Filename == name && (existing.Bytes is null || existing.Bytes == length))
@@ -145,9 +174,16 @@ public sealed class BatchActivities(
             }
         }
 
-        await using var content = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = 4 * 1024 * 1024 }, cancellationToken);
+        // Exactly the part's bytes of the version validated, seekable so that the HTTP pipeline may resend it.
+        await using var content = new BlobRangeStream(blob, call.Offset ?? 0, length, version);
         var file = await mistral.UploadFileAsync(content, name, new UploadFileOptions { Purpose = FilePurpose.Batch }, cancellationToken);
         return ActivityResult.Success(call, new UploadedPayload(file.Id));
+    }
+
+    private static async Task<(long Length, ETag Version)> WholeBlobAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        return (properties.ContentLength, properties.ETag);
     }
 
     /// <summary>Finds the part's job by its metadata, or creates it: a retry never pays twice.</summary>
@@ -249,7 +285,8 @@ public sealed class BatchActivities(
                 token => OpenPartInputAsync(part, source, call.InstanceId, token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartOutput(call.InstanceId, part.Index)), token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token),
-                UnansweredReason.For(part.JobStatus, call.Outcome))).ToList();
+                UnansweredReason.For(part.JobStatus, call.Outcome),
+                part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
             await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
             await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
             {
@@ -308,11 +345,22 @@ public sealed class BatchActivities(
     /// connection drop): no 4 MiB read-ahead buffer per stream, so reading many blobs in turn leaves no large
     /// garbage behind, and one request per blob instead of one per 4 MiB.
     /// </summary>
-    private static async Task<Stream> OpenStreamingAsync(BlobClient blob, string? etag, CancellationToken cancellationToken)
+    private static async Task<Stream> OpenStreamingAsync(BlobClient blob, string? etag, HttpRange range, CancellationToken cancellationToken)
     {
-        var options = new BlobDownloadOptions { Conditions = etag is null ? null : new BlobRequestConditions { IfMatch = new ETag(etag) } };
+        if (range.Length == 0)
+        {
+            return new MemoryStream([], writable: false);
+        }
+
+        var options = new BlobDownloadOptions { Range = range, Conditions = etag is null ? null : new BlobRequestConditions { IfMatch = new ETag(etag) } };
         return (await blob.DownloadStreamingAsync(options, cancellationToken)).Value.Content;
     }
+
+    /// <summary>The part's custom_id hashes: its slice of the hashes its batch's validation wrote.</summary>
+    private Task<Stream> OpenIdHashesAsync(string instanceId, long firstRequest, long requests, CancellationToken cancellationToken) =>
+        OpenStreamingAsync(storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)), null, new HttpRange(firstRequest * sizeof(ulong), requests * sizeof(ulong)), cancellationToken);
+
+    private JsonlSplitOptions SplitOptions() => new() { MaxRequestsPerPart = _defaults.MaxRequestsPerPart, MaxBytesPerPart = _defaults.MaxBytesPerPart, MaxLineBytes = _defaults.MaxLineBytes };
 
     private async Task<Stream> OpenPartInputAsync(PartState part, BatchSource source, string instanceId, CancellationToken cancellationToken)
     {
@@ -323,14 +371,14 @@ public sealed class BatchActivities(
             blob = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
         }
 
-        return await OpenStreamingAsync(blob, null, cancellationToken);
+        return await OpenStreamingAsync(blob, null, part.Offset is { } offset ? new HttpRange(offset, part.Bytes) : default, cancellationToken);
     }
 
     private static async Task<Stream?> OpenIfExistsAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {
-            return await OpenStreamingAsync(blob, null, cancellationToken);
+            return await OpenStreamingAsync(blob, null, default, cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -401,7 +449,7 @@ public sealed class BatchActivities(
             // An identity that may read but not authorize a service-side copy of the source.
         }
 
-        await using var content = await OpenStreamingAsync(input, etag, cancellationToken);
+        await using var content = await OpenStreamingAsync(input, etag, default, cancellationToken);
         await target.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
     }
 

@@ -18,14 +18,17 @@ internal sealed class CustomIdIndex
     }
 
     /// <summary>Records the id's ordinal; false when the id is already there (the first one stays).</summary>
-    public bool TryAdd(ReadOnlySpan<byte> id, int ordinal)
+    public bool TryAdd(ReadOnlySpan<byte> id, int ordinal) => TryAddHash(CustomIdSet.Hash(id), ordinal);
+
+    /// <summary>Records the ordinal of the id with this hash (<see cref="CustomIdSet.Hash"/>); false when it is already there.</summary>
+    public bool TryAddHash(ulong hash, int ordinal)
     {
         if (_count + 1 > _keys.Length * 0.8)
         {
             Grow();
         }
 
-        if (!Insert(_keys, _values, CustomIdSet.Hash(id), ordinal))
+        if (!Insert(_keys, _values, hash, ordinal))
         {
             return false;
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections;
 using System.Text.Json;
 
@@ -115,6 +116,11 @@ public static class JsonlMerger
 
     private static async Task<(CustomIdIndex Index, int Requests)> IndexInputAsync(JsonlMergePart part, JsonlMergeOptions options, CancellationToken cancellationToken)
     {
+        if (part.OpenIdHashes is { } openHashes)
+        {
+            return await IndexHashesAsync(openHashes, cancellationToken);
+        }
+
         var index = new CustomIdIndex(1024);
         var ordinal = 0;
         await using var input = await part.OpenInput(cancellationToken);
@@ -134,6 +140,49 @@ public static class JsonlMerger
             }
 
             ordinal++;
+        }
+
+        return (index, ordinal);
+    }
+
+    private static async Task<(CustomIdIndex Index, int Requests)> IndexHashesAsync(Func<CancellationToken, Task<Stream>> openHashes, CancellationToken cancellationToken)
+    {
+        var index = new CustomIdIndex(1024);
+        var ordinal = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            await using var hashes = await openHashes(cancellationToken);
+            var filled = 0;
+            int read;
+            while ((read = await hashes.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+            {
+                filled += read;
+                var whole = filled - (filled % sizeof(ulong));
+                for (var at = 0; at < whole; at += sizeof(ulong))
+                {
+                    // 0 is a request whose id could not be read: it keeps its place, and no line can match it.
+                    var hash = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(at));
+                    if (hash != 0)
+                    {
+                        index.TryAddHash(hash, ordinal);
+                    }
+
+                    ordinal++;
+                }
+
+                buffer.AsSpan(whole, filled - whole).CopyTo(buffer);
+                filled -= whole;
+            }
+
+            if (filled != 0)
+            {
+                throw new InvalidDataException("The custom_id hashes end in the middle of a hash.");
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return (index, ordinal);

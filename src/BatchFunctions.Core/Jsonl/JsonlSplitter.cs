@@ -1,8 +1,10 @@
 namespace BatchFunctions.Core.Jsonl;
 
 /// <summary>
-/// Partitions a validated input into parts within the per-job limits, streaming each line straight into
-/// its part: the parts, concatenated, are the input byte for byte.
+/// Partitions a validated input into staged copies of its parts (cut by <see cref="JsonlPartPlanner"/>),
+/// streaming each line straight into its part: the parts, concatenated, are the input byte for byte. The
+/// workflow now plans parts while it validates and uploads them as ranges of the input; this copy serves
+/// batches whose validation was recorded before that, and the benchmark.
 /// </summary>
 public static class JsonlSplitter
 {
@@ -33,16 +35,10 @@ public static class JsonlSplitter
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(openPart);
         options ??= new JsonlSplitOptions();
-        if (options.MaxRequestsPerPart < 1 || options.MaxBytesPerPart < options.MaxLineBytes + 2L)
-        {
-            throw new ArgumentException("A part must hold at least one request and one line of the longest accepted size.", nameof(options));
-        }
-
-        var parts = new List<JsonlPart>();
+        var index = 0;
+        var planner = new JsonlPartPlanner(options);
         using var reader = new JsonlLineReader(input, options.MaxLineBytes);
         Stream? current = null;
-        var first = 1L;
-        long lines = 0, requests = 0, bytes = 0;
         try
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -52,29 +48,14 @@ public static class JsonlSplitter
                     throw new InvalidDataException($"Line {reader.LineNumber} is longer than {options.MaxLineBytes} bytes: validate the input before splitting it.");
                 }
 
-                var isRequest = !reader.IsBlank;
-                if (current is not null
-                    && ((isRequest && requests == options.MaxRequestsPerPart) || bytes + reader.RawLength > options.MaxBytesPerPart))
+                if (await planner.AddAsync(reader.RawLength, !reader.IsBlank, 0, cancellationToken) && current is not null)
                 {
                     await current.DisposeAsync();
                     current = null;
-                    parts.Add(new JsonlPart(parts.Count, first, lines, requests, bytes));
-                    first = reader.LineNumber;
-                    lines = requests = bytes = 0;
                 }
 
-                current ??= await openPart(parts.Count, cancellationToken);
+                current ??= await openPart(index++, cancellationToken);
                 await current.WriteAsync(reader.RawLineMemory, cancellationToken);
-                lines++;
-                bytes += reader.RawLength;
-                requests += isRequest ? 1 : 0;
-            }
-
-            if (current is not null)
-            {
-                await current.DisposeAsync();
-                current = null;
-                parts.Add(new JsonlPart(parts.Count, first, lines, requests, bytes));
             }
         }
         finally
@@ -85,6 +66,6 @@ public static class JsonlSplitter
             }
         }
 
-        return parts;
+        return await planner.CompleteAsync(cancellationToken);
     }
 }

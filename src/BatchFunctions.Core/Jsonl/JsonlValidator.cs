@@ -14,7 +14,15 @@ namespace BatchFunctions.Core.Jsonl;
 public static class JsonlValidator
 {
     /// <summary>Reads <paramref name="input"/> to its end and reports what is wrong with it.</summary>
-    public static async Task<JsonlValidationReport> ValidateAsync(Stream input, JsonlValidationOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<JsonlValidationReport> ValidateAsync(Stream input, JsonlValidationOptions? options = null, CancellationToken cancellationToken = default) =>
+        ValidateAsync(input, options, null, cancellationToken);
+
+    /// <summary>
+    /// Reads <paramref name="input"/> to its end and reports what is wrong with it, giving every line to
+    /// <paramref name="planner"/> on the way (with its custom_id's hash), so that the parts of a valid input
+    /// are known when its validation ends.
+    /// </summary>
+    public static async Task<JsonlValidationReport> ValidateAsync(Stream input, JsonlValidationOptions? options, JsonlPartPlanner? planner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         options ??= new JsonlValidationOptions();
@@ -32,6 +40,11 @@ public static class JsonlValidator
                 run.CountRequest(reader.LineNumber);
                 lastWasBlank = false;
                 run.Error(reader.LineNumber, null, JsonlCodes.LineTooLong, string.Create(CultureInfo.InvariantCulture, $"The line has {reader.RawLength} bytes; at most {options.MaxLineBytes} are accepted."));
+                if (planner is not null)
+                {
+                    await planner.AddAsync(reader.RawLength, isRequest: true, 0, cancellationToken);
+                }
+
                 continue;
             }
 
@@ -39,6 +52,11 @@ public static class JsonlValidator
             if (reader.EndsWithCrlf)
             {
                 run.Crlf(reader.LineNumber);
+            }
+
+            if (planner is not null)
+            {
+                await planner.AddAsync(reader.RawLength, !lastWasBlank, run.IdHash, cancellationToken);
             }
         }
 
@@ -71,6 +89,9 @@ public static class JsonlValidator
 
         public long Requests { get; private set; }
 
+        /// <summary>The hash of the last line's custom_id; 0 when it has none that could be read.</summary>
+        public ulong IdHash { get; private set; }
+
         public void CountRequest(long line)
         {
             Requests++;
@@ -92,6 +113,7 @@ public static class JsonlValidator
         /// <summary>Checks one line; returns whether it was blank.</summary>
         public bool ValidateLine(ReadOnlySpan<byte> line, long number)
         {
+            IdHash = 0;
             if (number == 1 && line.StartsWith("\uFEFF"u8))
             {
                 Warning(1, null, JsonlCodes.ByteOrderMark, "The file starts with a UTF-8 byte order mark; it is ignored, though JSONL should not have one.");
@@ -247,9 +269,13 @@ public static class JsonlValidator
                 {
                     Error(number, "custom_id", JsonlCodes.InvalidCustomId, string.Create(CultureInfo.InvariantCulture, $"custom_id has {id.Length} bytes; at most {options.MaxCustomIdBytes} are accepted."));
                 }
-                else if (!_ids.Add(id))
+                else
                 {
-                    Error(number, "custom_id", JsonlCodes.DuplicateCustomId, $"custom_id '{Shorten(Encoding.UTF8.GetString(id))}' is used by an earlier line; each must be unique.");
+                    IdHash = CustomIdSet.Hash(id);
+                    if (!_ids.AddHash(IdHash))
+                    {
+                        Error(number, "custom_id", JsonlCodes.DuplicateCustomId, $"custom_id '{Shorten(Encoding.UTF8.GetString(id))}' is used by an earlier line; each must be unique.");
+                    }
                 }
             }
             finally

@@ -26,6 +26,9 @@ public static class BlobLayout
     /// <summary>The validation report in the staging container.</summary>
     public static string ValidationReport(string instanceId) => $"{instanceId}/validation.json";
 
+    /// <summary>The hashes of the input's custom_ids in input order (8 bytes each), written while it is validated, in the staging container.</summary>
+    public static string IdHashes(string instanceId) => $"{instanceId}/custom-ids.hashes";
+
     /// <summary>The claim a Function App start makes before it schedules the batch's orchestration, in the staging container.</summary>
     public static string StartClaim(string instanceId) => $"{instanceId}/start.claim";
 

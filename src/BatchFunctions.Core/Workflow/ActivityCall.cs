@@ -46,8 +46,8 @@ public sealed record StagePartsCall(string InstanceId, BatchSource Source, long 
     public override string Name => ActivityNames.StageParts;
 }
 
-/// <summary>Upload one part to Mistral's Files API.</summary>
-public sealed record UploadPartCall(string InstanceId, int PartIndex, string Container, string BlobName) : ActivityCall(InstanceId)
+/// <summary>Upload one part to Mistral's Files API: a blob, or <paramref name="Length"/> bytes of this version (<paramref name="ETag"/>) of one from <paramref name="Offset"/>.</summary>
+public sealed record UploadPartCall(string InstanceId, int PartIndex, string Container, string BlobName, long? Offset = null, long? Length = null, string? ETag = null) : ActivityCall(InstanceId)
 {
     /// <inheritdoc />
     public override string Name => ActivityNames.UploadPart;

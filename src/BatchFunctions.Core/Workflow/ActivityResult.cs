@@ -38,14 +38,25 @@ public sealed record ActivityResult(
 [JsonDerivedType(typeof(FinishedPayload), "finished")]
 public abstract record ActivityPayload;
 
-/// <summary>Validation result: counts, why an invalid input is refused (<see cref="BatchProgress.DescribeRejection"/>), and the resolved settings when valid.</summary>
-public sealed record ValidatedPayload(bool IsValid, long Requests, long Bytes, long ErrorCount, string? Rejection, BatchSettings? Settings) : ActivityPayload;
+/// <summary>
+/// Validation result: counts, why an invalid input is refused (<see cref="BatchProgress.DescribeRejection"/>),
+/// the resolved settings when valid, and the parts planned in the same pass (ranges of the input; null
+/// from a validation recorded before parts were planned there, which a staging step then splits).
+/// </summary>
+public sealed record ValidatedPayload(bool IsValid, long Requests, long Bytes, long ErrorCount, string? Rejection, BatchSettings? Settings, IReadOnlyList<StagedPart>? Parts = null) : ActivityPayload;
 
 /// <summary>The staged parts.</summary>
 public sealed record StagedPayload(IReadOnlyList<StagedPart> Parts) : ActivityPayload;
 
-/// <summary>One staged part.</summary>
-public sealed record StagedPart(int Index, string Container, string BlobName, long Requests, long Bytes);
+/// <summary>One part: a blob, or the byte range of one that starts at <paramref name="Offset"/>.</summary>
+/// <param name="Index">0-based part number.</param>
+/// <param name="Container">The container of the blob that holds it.</param>
+/// <param name="BlobName">The blob that holds it.</param>
+/// <param name="Requests">Its requests.</param>
+/// <param name="Bytes">Its bytes (the range's length).</param>
+/// <param name="Offset">Where it starts in the blob; null when it is the whole blob.</param>
+/// <param name="FirstRequest">The ordinal of its first request in the batch's custom_id hashes; null when none were written.</param>
+public sealed record StagedPart(int Index, string Container, string BlobName, long Requests, long Bytes, long? Offset = null, long? FirstRequest = null);
 
 /// <summary>The uploaded file.</summary>
 public sealed record UploadedPayload(string FileId) : ActivityPayload;

@@ -78,7 +78,9 @@ public static class BatchDecider
         calls.AddRange(state.Parts
             .Where(p => p.FileId is null)
             .Take(options.MaxParallelParts)
-            .Select(ActivityCall (p) => new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName)));
+            .Select(ActivityCall (p) => p.Offset is { } offset
+                ? new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName, offset, p.Bytes, state.Source.ETag)
+                : new UploadPartCall(state.InstanceId, p.Index, p.Container, p.BlobName)));
         calls.AddRange(state.Parts
             .Where(p => p.FileId is not null && p.JobId is null)
             .Take(options.MaxParallelParts)
@@ -146,9 +148,11 @@ public static class BatchDecider
             case (ValidateInputCall, ValidatedPayload { IsValid: false } invalid):
                 return state with { Phase = BatchPhase.Rejected, Requests = invalid.Requests, Failure = invalid.Rejection ?? "the input is invalid" };
             case (ValidateInputCall, ValidatedPayload valid):
+                // Parts planned while validating go straight to upload; a validation recorded without them is split next.
                 return state with
                 {
-                    Phase = BatchPhase.Staging,
+                    Phase = valid.Parts is null ? BatchPhase.Staging : BatchPhase.Uploading,
+                    Parts = valid.Parts is null ? state.Parts : PartsOf(valid.Parts),
                     Settings = valid.Settings,
                     Requests = valid.Requests,
                     Bytes = valid.Bytes,
@@ -160,7 +164,7 @@ public static class BatchDecider
                 return state with
                 {
                     Phase = BatchPhase.Uploading,
-                    Parts = [.. staged.Parts.Select(p => new PartState(p.Index, p.Container, p.BlobName, p.Requests, p.Bytes))],
+                    Parts = PartsOf(staged.Parts),
                 };
             case (UploadPartCall upload, UploadedPayload uploaded):
                 state = UpdatePart(state, upload.PartIndex, p => p with { FileId = uploaded.FileId });
@@ -188,6 +192,9 @@ public static class BatchDecider
                 throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
         }
     }
+
+    private static IReadOnlyList<PartState> PartsOf(IEnumerable<StagedPart> parts) =>
+        [.. parts.Select(p => new PartState(p.Index, p.Container, p.BlobName, p.Requests, p.Bytes, Offset: p.Offset, FirstRequest: p.FirstRequest))];
 
     /// <summary>The phase while some part still waits for its upload or its job; null once every part has its job.</summary>
     private static BatchPhase? PipelinePhase(BatchState state) =>

@@ -20,6 +20,8 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="JobErrors">Job-level errors Mistral reported.</param>
 /// <param name="StartedAt">When the job started running.</param>
 /// <param name="Collected">Whether its output and error files were copied to storage.</param>
+/// <param name="Offset">Where the part starts in its blob (a range of the input); null when it is the whole blob.</param>
+/// <param name="FirstRequest">The ordinal of its first request in the batch's custom_id hashes; null when none were written (the merge then indexes the part's input).</param>
 public sealed record PartState(
     int Index,
     string Container,
@@ -37,7 +39,9 @@ public sealed record PartState(
     string? ErrorFileId = null,
     IReadOnlyList<string>? JobErrors = null,
     DateTimeOffset? StartedAt = null,
-    bool Collected = false)
+    bool Collected = false,
+    long? Offset = null,
+    long? FirstRequest = null)
 {
     /// <summary>Whether the job has stopped for good (CANCELLATION_REQUESTED is not terminal).</summary>
     public bool IsTerminal => JobStatus is not null && BatchJobStatus.FromValue(JobStatus).IsTerminal;

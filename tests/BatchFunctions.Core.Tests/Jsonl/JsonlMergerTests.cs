@@ -53,6 +53,36 @@ public sealed class JsonlMergerTests
     }
 
     [Fact]
+    public async Task MergeAsync_IdHashesFromValidation_OrdersLikeTheInputAndOpensTheInputOnlyForTheUnanswered()
+    {
+        var input = Inputs(5);
+        var hashes = new MemoryStream();
+        var planner = new JsonlPartPlanner(new JsonlSplitOptions(), hashes);
+        await JsonlValidator.ValidateAsync(new MemoryStream(input), null, planner);
+        await planner.CompleteAsync(CancellationToken.None);
+        var opened = 0;
+        JsonlMergePart Hashed(string[] output) => Part(input, output, null) with
+        {
+            OpenInput = _ =>
+            {
+                opened++;
+                return Task.FromResult<Stream>(new MemoryStream(input));
+            },
+            OpenIdHashes = _ => Task.FromResult<Stream>(new MemoryStream(hashes.ToArray())),
+        };
+
+        var answered = await MergeAsync([Hashed([Success("r5"), Success("r2"), Success("r1"), Success("r4"), Success("r3")])]);
+        var openedWhenAnswered = opened;
+        var partly = await MergeAsync([Hashed([Success("r4"), Success("r1")])]);
+
+        Assert.Equal(["r1", "r2", "r3", "r4", "r5"], answered.Results.Select(CustomId));
+        Assert.Equal(0, openedWhenAnswered);
+        Assert.Equal(["r1", "r4"], partly.Results.Select(CustomId));
+        Assert.Equal(["r2", "r3", "r5"], partly.Errors.Select(CustomId));
+        Assert.Equal(1, opened);
+    }
+
+    [Fact]
     public async Task MergeAsync_DuplicatesAndUnknownIds_KeepTheFirstSuccessAndAppendTheUnknown()
     {
         var (usage, results, failed) = await MergeAsync([Part(Inputs(2), [Success("r2"), Success("zz"), Success("r1")], [Failure("r2", 500)])]);

@@ -21,8 +21,23 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Evolve_ValidInputWithPlannedParts_UploadsEachRangeOfThisVersionWithoutStaging()
+    {
+        var planned = new ValidatedPayload(true, 10, 1000, 0, null, Settings, [new StagedPart(0, "batch-input", "in.jsonl", 6, 600, 0, 0), new StagedPart(1, "batch-input", "in.jsonl", 4, 400, 600, 6)]);
+
+        var state = Evolve(Start(), new ValidateInputCall("id", Source), planned);
+        var uploads = Calls<UploadPartCall>(Decide(state));
+
+        Assert.Equal(BatchPhase.Uploading, state.Phase);
+        Assert.Equal([(0L, 0L), (600L, 6L)], state.Parts.Select(p => (p.Offset!.Value, p.FirstRequest!.Value)));
+        Assert.Equal([(0L, 600L), (600L, 400L)], uploads.Select(u => (u.Offset!.Value, u.Length!.Value)));
+        Assert.All(uploads, u => Assert.Equal((Source.Container, Source.Name, Source.ETag), (u.Container, u.BlobName, u.ETag)));
+    }
+
+    [Fact]
     public void Evolve_ValidInput_StagesWithSettingsAndADeadline()
     {
+        // A validation recorded without planned parts (an older version's history) is split by a staging step.
         var state = Evolve(Start(), Valid());
 
         Assert.Equal(BatchPhase.Staging, state.Phase);
