@@ -102,7 +102,7 @@ public sealed class FunctionAppTestHost : IAsyncDisposable
         var orchestrator = ActivatorUtilities.CreateInstance<BatchOrchestrator>(services);
         var timers = new TimerCount();
         var activities = ActivatorUtilities.CreateInstance<BatchActivityFunctions>(services);
-        var durable = await DurableTaskTestHost.StartAsync(registry =>
+        void Register(DurableTaskRegistry registry)
         {
             registry.AddOrchestratorFunc<BatchState, BatchStatus>(BatchOrchestrator.Name, (context, _) => orchestrator.RunAsync(new CountingContext(context, timers)));
             Add<ValidateInputCall>(ActivityNames.ValidateInput, activities.ValidateInputAsync);
@@ -120,9 +120,32 @@ public sealed class FunctionAppTestHost : IAsyncDisposable
                 registry.AddActivityFunc<TCall, ActivityResult>(name, (_, call) => name == throwIn
                     ? throw new InvalidOperationException($"{name} has a bug.")
                     : function(call, CancellationToken.None));
-        },
-        new DurableTaskTestHostOptions { LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+        }
+
+        // The test host draws its sidecar's port at random without looking whether it is free, and tests run
+        // beside Azurite, emulators and other hosts: ask the system for a free one, and draw again should it
+        // be taken in the moment between.
+        DurableTaskTestHost durable;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                durable = await DurableTaskTestHost.StartAsync(Register, new DurableTaskTestHostOptions { Port = FreeLoopbackPort(), LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
+                break;
+            }
+            catch (IOException exception) when (attempt < 3 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+
         return new FunctionAppTestHost(emulator, services, durable, values, timers);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Chat requests q1..qN.</summary>
