@@ -56,7 +56,7 @@ internal static class ValidateCommand
             JsonlValidationReport report;
             await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
             {
-                report = await JsonlValidator.ValidateAsync(stream, options, cancellationToken);
+                report = await JsonlValidator.ValidateAsync(stream, options with { ExpectedBytes = stream.Length }, cancellationToken);
             }
 
             if (parse.GetValue(json))

@@ -31,7 +31,7 @@ public sealed class BatchActivities(
 
     // Collects run for several parts at once (the download from Mistral paces each): one block in flight per
     // part keeps the buffers of Workflow:MaxParallelParts collects to one block each.
-    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
+    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 1024 * 1024, MaximumTransferSize = 1024 * 1024 };
 
     private readonly BatchDefaultsOptions _defaults = defaults.Value;
 
@@ -75,7 +75,7 @@ public sealed class BatchActivities(
         var conditions = new BlobRequestConditions { IfMatch = new ETag(call.Source.ETag) };
         var properties = await blob.GetPropertiesAsync(conditions, cancellationToken);
         var (settings, settingsErrors) = BatchSettingsResolver.Resolve(properties.Value.Metadata, _defaults);
-        var validation = BatchSettingsResolver.ValidationOptions(settings, _defaults);
+        var validation = BatchSettingsResolver.ValidationOptions(settings, _defaults) with { ExpectedBytes = properties.Value.ContentLength };
         var hashesBlob = storage.Staging.GetBlockBlobClient(BlobLayout.IdHashes(call.InstanceId));
 
         JsonlValidationReport report;

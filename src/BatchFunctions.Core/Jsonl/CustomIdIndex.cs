@@ -2,7 +2,7 @@ namespace BatchFunctions.Core.Jsonl;
 
 /// <summary>
 /// Maps a part's custom_ids to their position in the input, in 12 bytes an id (a 64-bit hash and an
-/// ordinal in open addressing). It is built per part, so its size is bounded by the part's request limit.
+/// ordinal in open addressing). It holds one part at a time, so its size is bounded by the part's request limit.
 /// </summary>
 internal sealed class CustomIdIndex
 {
@@ -15,6 +15,13 @@ internal sealed class CustomIdIndex
         var size = Math.Max(16, (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1));
         _keys = new ulong[size];
         _values = new int[size];
+    }
+
+    /// <summary>Forgets every id, keeping the tables for the next part.</summary>
+    public void Clear()
+    {
+        Array.Clear(_keys);
+        _count = 0;
     }
 
     /// <summary>Records the id's ordinal; false when the id is already there (the first one stays).</summary>

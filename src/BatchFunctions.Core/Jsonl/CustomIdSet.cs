@@ -11,8 +11,14 @@ internal sealed class CustomIdSet
 {
     private const double MaxLoad = 0.8;
 
-    private ulong[] _slots = new ulong[1024];
+    private ulong[] _slots;
     private int _count;
+
+    /// <summary>A set with room for <paramref name="expected"/> ids before it has to grow.</summary>
+    public CustomIdSet(long expected = 0)
+    {
+        _slots = new ulong[Math.Max(1024, (int)Math.Min(int.MaxValue / 2, (long)(expected / MaxLoad) + 1))];
+    }
 
     public int Count => _count;
 

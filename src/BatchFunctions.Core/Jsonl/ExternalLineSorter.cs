@@ -41,13 +41,28 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     /// <summary>Writes every line, each followed by a newline, in key order.</summary>
     public async Task WriteToAsync(Stream destination, CancellationToken cancellationToken)
     {
+        // Lines go out in 64 KiB writes: a write per line (and a one-byte one per newline) costs the
+        // destination, a blob upload stream, an async call and its garbage each time, for a million lines.
+        var output = new LineBuffer(destination);
+        try
+        {
+            await WriteSortedAsync(output, cancellationToken);
+            await output.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            output.Dispose();
+        }
+    }
+
+    private async Task WriteSortedAsync(LineBuffer destination, CancellationToken cancellationToken)
+    {
         if (_runs.Count == 0)
         {
             _entries.Sort();
             foreach (var entry in _entries)
             {
-                await destination.WriteAsync(_arena.AsMemory(entry.Offset, entry.Length), cancellationToken);
-                destination.WriteByte((byte)'\n');
+                await destination.WriteLineAsync(_arena.AsMemory(entry.Offset, entry.Length), cancellationToken);
             }
 
             return;
@@ -58,7 +73,9 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         foreach (var run in _runs)
         {
             run.Position = 0;
-            readers.Add(new RunReader(new BufferedStream(run, 256 * 1024)));
+            // The run's own 64 KiB buffer serves the reads too: no larger buffer per run, which would be
+            // garbage on the large object heap part after part.
+            readers.Add(new RunReader(run));
         }
 
         var queue = new PriorityQueue<RunReader, (long Key, long Sequence)>();
@@ -72,8 +89,7 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
         while (queue.TryDequeue(out var reader, out _))
         {
-            await destination.WriteAsync(reader.Line, cancellationToken);
-            destination.WriteByte((byte)'\n');
+            await destination.WriteLineAsync(reader.Line, cancellationToken);
             if (await reader.MoveNextAsync(cancellationToken))
             {
                 queue.Enqueue(reader, (reader.Key, reader.Sequence));
@@ -152,6 +168,47 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         {
             var byKey = Key.CompareTo(other.Key);
             return byKey != 0 ? byKey : Sequence.CompareTo(other.Sequence);
+        }
+    }
+
+    /// <summary>Gathers lines, each with its newline, into a pooled buffer written out when full.</summary>
+    private sealed class LineBuffer(Stream destination) : IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        private int _used;
+
+        public async ValueTask WriteLineAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+        {
+            if (_used + line.Length + 1 > _buffer.Length)
+            {
+                await FlushAsync(cancellationToken);
+                if (line.Length + 1 > _buffer.Length)
+                {
+                    await destination.WriteAsync(line, cancellationToken);
+                    _buffer[0] = (byte)'\n';
+                    _used = 1;
+                    return;
+                }
+            }
+
+            line.Span.CopyTo(_buffer.AsSpan(_used));
+            _used += line.Length;
+            _buffer[_used++] = (byte)'\n';
+        }
+
+        public async ValueTask FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_used > 0)
+            {
+                await destination.WriteAsync(_buffer.AsMemory(0, _used), cancellationToken);
+                _used = 0;
+            }
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
         }
     }
 

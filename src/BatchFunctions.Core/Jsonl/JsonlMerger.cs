@@ -30,9 +30,13 @@ public static class JsonlMerger
         var temporary = options.TemporaryDirectory ?? Path.GetTempPath();
         await using var succeeded = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
         await using var failed = new ExternalLineSorter(temporary, options.SortBufferBytes / 2);
+
+        // One index too, emptied between parts: its tables grow once, to the largest part, not once per part.
+        var index = new CustomIdIndex(1024);
         foreach (var part in parts)
         {
-            await MergePartAsync(part, results, errors, options, totals, succeeded, failed, cancellationToken);
+            index.Clear();
+            await MergePartAsync(part, index, results, errors, options, totals, succeeded, failed, cancellationToken);
             await succeeded.ResetAsync();
             await failed.ResetAsync();
         }
@@ -41,9 +45,9 @@ public static class JsonlMerger
     }
 
     private static async Task MergePartAsync(
-        JsonlMergePart part, Stream results, Stream errors, JsonlMergeOptions options, Totals totals, ExternalLineSorter succeeded, ExternalLineSorter failed, CancellationToken cancellationToken)
+        JsonlMergePart part, CustomIdIndex index, Stream results, Stream errors, JsonlMergeOptions options, Totals totals, ExternalLineSorter succeeded, ExternalLineSorter failed, CancellationToken cancellationToken)
     {
-        var (index, requests) = await IndexInputAsync(part, options, cancellationToken);
+        var requests = await IndexInputAsync(part, index, options, cancellationToken);
         totals.Requests += requests;
         var seen = new BitArray(requests);
         var parser = new ResultLineParser();
@@ -114,14 +118,14 @@ public static class JsonlMerger
         await failed.WriteToAsync(errors, cancellationToken);
     }
 
-    private static async Task<(CustomIdIndex Index, int Requests)> IndexInputAsync(JsonlMergePart part, JsonlMergeOptions options, CancellationToken cancellationToken)
+    /// <summary>Fills <paramref name="index"/> with the part's ids and their ordinals; answers how many requests the part has.</summary>
+    private static async Task<int> IndexInputAsync(JsonlMergePart part, CustomIdIndex index, JsonlMergeOptions options, CancellationToken cancellationToken)
     {
         if (part.OpenIdHashes is { } openHashes)
         {
-            return await IndexHashesAsync(openHashes, cancellationToken);
+            return await IndexHashesAsync(openHashes, index, cancellationToken);
         }
 
-        var index = new CustomIdIndex(1024);
         var ordinal = 0;
         await using var input = await part.OpenInput(cancellationToken);
         using var reader = new JsonlLineReader(input, options.MaxLineBytes);
@@ -142,12 +146,11 @@ public static class JsonlMerger
             ordinal++;
         }
 
-        return (index, ordinal);
+        return ordinal;
     }
 
-    private static async Task<(CustomIdIndex Index, int Requests)> IndexHashesAsync(Func<CancellationToken, Task<Stream>> openHashes, CancellationToken cancellationToken)
+    private static async Task<int> IndexHashesAsync(Func<CancellationToken, Task<Stream>> openHashes, CustomIdIndex index, CancellationToken cancellationToken)
     {
-        var index = new CustomIdIndex(1024);
         var ordinal = 0;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
@@ -185,7 +188,7 @@ public static class JsonlMerger
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return (index, ordinal);
+        return ordinal;
     }
 
     private static async Task AddMissingAsync(JsonlMergePart part, UnansweredReason reason, BitArray seen, ExternalLineSorter failed, JsonlMergeOptions options, CancellationToken cancellationToken)

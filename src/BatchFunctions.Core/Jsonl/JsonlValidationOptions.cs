@@ -26,6 +26,12 @@ public sealed record JsonlValidationOptions
     /// </summary>
     public long MaxRequests { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The input's length when it is known: the table of seen custom_ids is then sized once for the most
+    /// requests that many bytes can hold (up to <see cref="MaxRequests"/>), instead of growing by copies.
+    /// </summary>
+    public long? ExpectedBytes { get; init; }
+
     /// <summary>How many errors, and separately how many warnings, are kept with their details; all are counted.</summary>
     public int MaxIssues { get; init; } = 100;
 }

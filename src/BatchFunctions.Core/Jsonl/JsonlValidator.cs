@@ -78,7 +78,8 @@ public static class JsonlValidator
     {
         private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
 
-        private readonly CustomIdSet _ids = new();
+        // The shortest request line, {"custom_id":"a","body":{}} and its newline, has 28 bytes.
+        private readonly CustomIdSet _ids = new(options.ExpectedBytes is { } bytes ? Math.Min(bytes / 28, options.MaxRequests + 1) : 0);
         private readonly List<JsonlIssue> _errors = [];
         private readonly List<JsonlIssue> _warnings = [];
         private readonly byte[]? _model = options.Model is null ? null : Encoding.UTF8.GetBytes(options.Model);
