@@ -33,6 +33,10 @@ public sealed class BatchActivities(
     // part keeps the buffers of Workflow:MaxParallelParts collects to one block each.
     private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 1024 * 1024, MaximumTransferSize = 1024 * 1024 };
 
+    // Blobs written line by line hold one block in memory until it is staged: 2 MiB blocks (up to 100 GB a
+    // blob at the service's 50,000 blocks) rather than the default 4 MiB halve that, for every writer open.
+    private static readonly BlockBlobOpenWriteOptions SmallBlocks = new() { BufferSize = 2 * 1024 * 1024 };
+
     private readonly BatchDefaultsOptions _defaults = defaults.Value;
 
     /// <summary>Runs any activity call; unexpected exceptions (bugs) propagate.</summary>
@@ -89,7 +93,7 @@ public sealed class BatchActivities(
             }
             else
             {
-                await using var hashes = await hashesBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken);
+                await using var hashes = await hashesBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken);
                 var planner = new JsonlPartPlanner(SplitOptions(), hashes);
                 report = await JsonlValidator.ValidateAsync(input, validation, planner, cancellationToken);
                 parts = await planner.CompleteAsync(cancellationToken);
@@ -287,8 +291,8 @@ public sealed class BatchActivities(
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token),
                 UnansweredReason.For(part.JobStatus, call.Outcome),
                 part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
-            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
-            await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken))
+            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
+            await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             {
                 usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = 64 * 1024 * 1024 }, cancellationToken);
             }
