@@ -34,7 +34,7 @@ internal static class BenchmarkRunner
             return 0;
         }
 
-        Console.WriteLine($"BatchFunctions data-plane benchmarks ({Environment.ProcessorCount} cores available; each measurement in its own process on one core)");
+        Console.WriteLine($"BatchFunctions data-plane benchmarks ({Environment.ProcessorCount} cores available; each measurement in its own process, on one core unless it says otherwise)");
         Console.WriteLine($"{"operation",-10} {"input",-28} {"seconds",8} {"MB/s",8} {"lines/s",12} {"peak MB",8}");
         foreach (var megabytes in sizes)
         {
@@ -47,12 +47,20 @@ internal static class BenchmarkRunner
 
             if (operations.Contains("validate"))
             {
-                await MeasureAsync("validate", $"{megabytes} MB chat input", input);
+                await MeasureAsync("validate", $"{megabytes} MB chat input", oneCore: true, input);
+            }
+
+            if (operations.Contains("validate-cores"))
+            {
+                // As `batchfn validate` runs (every core), next to `wc -l` on the same file in the same run.
+                var seconds = await MeasureAsync("validate", $"{megabytes} MB, every core", oneCore: false, input);
+                var wc = await EndToEnd.TimeWcAsync(input);
+                Console.WriteLine(string.Create(Invariant, $"{"wc -l",-10} {megabytes + " MB",-28} {wc,8:F2}   validate / wc -l = {seconds / wc:F1}x"));
             }
 
             if (operations.Contains("split"))
             {
-                await MeasureAsync("split", $"{megabytes} MB chat input", input, Path.Combine(directory, "parts"));
+                await MeasureAsync("split", $"{megabytes} MB chat input", oneCore: true, input, Path.Combine(directory, "parts"));
             }
         }
 
@@ -66,7 +74,7 @@ internal static class BenchmarkRunner
                 await File.WriteAllTextAsync(prefix + ".done", "ok");
             }
 
-            await MeasureAsync("merge", $"{mergeLines:N0} result lines", prefix);
+            await MeasureAsync("merge", $"{mergeLines:N0} result lines", oneCore: true, prefix);
         }
 
         if (operations.Contains("polling"))
@@ -77,7 +85,8 @@ internal static class BenchmarkRunner
         return 0;
     }
 
-    private static async Task MeasureAsync(string operation, string label, params string[] arguments)
+    /// <summary>Runs one measurement in a child process (on one core, or on every core) and prints it; answers its seconds.</summary>
+    private static async Task<double> MeasureAsync(string operation, string label, bool oneCore, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
@@ -92,7 +101,15 @@ internal static class BenchmarkRunner
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        if (oneCore)
+        {
+            start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        }
+        else
+        {
+            start.Environment[Measurement.AllCoresVariable] = "1";
+        }
+
         start.Environment["DOTNET_gcServer"] = "0";
         using var child = Process.Start(start)!;
         var output = await child.StandardOutput.ReadToEndAsync();
@@ -100,11 +117,12 @@ internal static class BenchmarkRunner
         if (child.ExitCode != 0)
         {
             Console.WriteLine($"{operation,-10} {label,-28} failed (exit {child.ExitCode})");
-            return;
+            return double.NaN;
         }
 
         var result = JsonSerializer.Deserialize(output, BenchJsonContext.Default.MeasurementResult)!;
         Console.WriteLine(string.Create(Invariant, $"{operation,-10} {label,-28} {result.Seconds,8:F2} {result.Bytes / result.Seconds / 1e6,8:F0} {result.Lines / result.Seconds,12:N0} {result.PeakBytes / 1e6,8:F0}"));
+        return result.Seconds;
     }
 
     private static string Option(string[] args, string name, string fallback)

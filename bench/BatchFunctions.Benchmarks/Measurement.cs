@@ -5,9 +5,12 @@ using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Benchmarks;
 
-/// <summary>One measurement, run in a child process pinned to one core; prints its figures as JSON.</summary>
+/// <summary>One measurement, run in a child process pinned to one core (unless asked for all); prints its figures as JSON.</summary>
 internal static class Measurement
 {
+    /// <summary>Set to 1 for a measurement on every core, as <c>batchfn validate</c> runs.</summary>
+    public const string AllCoresVariable = "BATCHFN_BENCH_ALL_CORES";
+
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is ["e2e", var name, var etag, var storage, var mistral])
@@ -16,7 +19,7 @@ internal static class Measurement
             return await EndToEnd.MeasureAsync(name, etag, storage, mistral);
         }
 
-        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        if ((OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) && Environment.GetEnvironmentVariable(AllCoresVariable) != "1")
         {
             Process.GetCurrentProcess().ProcessorAffinity = 1;
         }

@@ -22,99 +22,393 @@ public static class JsonlValidator
     /// <paramref name="planner"/> on the way (with its custom_id's hash), so that the parts of a valid input
     /// are known when its validation ends.
     /// </summary>
+    /// <remarks>
+    /// Lines are independent but for their custom_ids being unique and their count, so they are checked in
+    /// batches on every core while this method reads the next ones; the batches' findings are then taken in
+    /// input order (duplicates, the request count, the planner), so the report is the same as one core's.
+    /// </remarks>
     public static async Task<JsonlValidationReport> ValidateAsync(Stream input, JsonlValidationOptions? options, JsonlPartPlanner? planner, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
         options ??= new JsonlValidationOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxLineBytes, 1, nameof(options));
 
-        var run = new Run(options);
+        var rules = new LineRules(options);
+        var run = new Run(options, planner);
+        var inFlight = new Queue<(LineBatch Batch, Task Checked)>();
+        var spare = new Stack<LineBatch>();
+        var limit = Math.Max(2, Environment.ProcessorCount + 1);
         using var reader = new JsonlLineReader(input, options.MaxLineBytes);
-        var lastEndsWithNewline = true;
-        var lastWasBlank = true;
-        while (await reader.ReadAsync(cancellationToken))
+        var batch = new LineBatch();
+        try
         {
-            lastEndsWithNewline = reader.EndsWithNewline;
-            if (reader.IsTooLong)
+            while (await reader.ReadAsync(cancellationToken))
             {
-                run.CountRequest(reader.LineNumber);
-                lastWasBlank = false;
-                run.Error(reader.LineNumber, null, JsonlCodes.LineTooLong, string.Create(CultureInfo.InvariantCulture, $"The line has {reader.RawLength} bytes; at most {options.MaxLineBytes} are accepted."));
-                if (planner is not null)
+                if (!batch.TryAdd(reader))
                 {
-                    await planner.AddAsync(reader.RawLength, isRequest: true, 0, cancellationToken);
+                    await DispatchAsync();
+                    batch.Add(reader);
                 }
 
-                continue;
+                if (batch.IsFull)
+                {
+                    await DispatchAsync();
+                }
             }
 
-            lastWasBlank = run.ValidateLine(reader.Line, reader.LineNumber);
-            if (reader.EndsWithCrlf)
+            await DispatchAsync();
+            while (inFlight.Count > 0)
             {
-                run.Crlf(reader.LineNumber);
+                await TakeOldestAsync();
             }
-
-            if (planner is not null)
+        }
+        finally
+        {
+            // On a failure, let the checks still running end before their buffers go back to the pool.
+            foreach (var (pending, check) in inFlight)
             {
-                await planner.AddAsync(reader.RawLength, !lastWasBlank, run.IdHash, cancellationToken);
+                await check.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                pending.Dispose();
+            }
+
+            batch.Dispose();
+            foreach (var unused in spare)
+            {
+                unused.Dispose();
             }
         }
 
-        if (reader.LineNumber > 0 && !lastEndsWithNewline && !lastWasBlank)
+        return run.Finish(reader.LineNumber, reader.LineOffset);
+
+        async Task DispatchAsync()
         {
-            run.Warning(reader.LineNumber, null, JsonlCodes.MissingFinalNewline, "The last line has no newline at its end; it is accepted as a request.");
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var full = batch;
+            batch = spare.Count > 0 ? spare.Pop() : new LineBatch();
+            inFlight.Enqueue((full, Task.Run(() => new LineChecker(rules, full).CheckAll(), cancellationToken)));
+            while (inFlight.Count >= limit)
+            {
+                await TakeOldestAsync();
+            }
         }
 
-        if (run.Requests == 0)
+        async Task TakeOldestAsync()
         {
-            run.Error(0, null, JsonlCodes.EmptyFile, "The input holds no request: each line must be {\"custom_id\": ..., \"body\": {...}}.");
-        }
+            var (done, check) = inFlight.Dequeue();
+            try
+            {
+                await check;
+                await run.TakeAsync(done, cancellationToken);
+            }
+            catch
+            {
+                done.Dispose();
+                throw;
+            }
 
-        return run.ToReport(reader.LineNumber, reader.LineOffset);
+            done.Reset();
+            spare.Push(done);
+        }
     }
 
-    /// <summary>The state of one validation pass.</summary>
-    private sealed class Run(JsonlValidationOptions options)
+    /// <summary>What every batch of a pass checks against: the options and the endpoint's rule, read-only.</summary>
+    private sealed class LineRules(JsonlValidationOptions options)
     {
-        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+        public JsonlValidationOptions Options { get; } = options;
 
+        public byte[]? Model { get; } = options.Model is null ? null : Encoding.UTF8.GetBytes(options.Model);
+
+        public EndpointRule Rule { get; } = EndpointRule.For(options.Endpoint);
+    }
+
+    /// <summary>One line of a batch: where it is, and what its check found.</summary>
+    private struct LineEntry
+    {
+        public long Number;
+        public long RawLength;
+        public int Start;
+        public int Length;
+        public bool TooLong;
+        public bool Crlf;
+        public bool EndsWithNewline;
+        public bool Blank;
+        public ulong Hash;
+        public int ErrorStart;
+        public int ErrorEnd;
+        public int WarningStart;
+        public int WarningEnd;
+
+        /// <summary>Where among the line's errors a duplicate custom_id belongs; -1 when it has no id to check.</summary>
+        public int DuplicateAt;
+    }
+
+    /// <summary>Consecutive lines copied out of the reader's buffer, and the issues their check found.</summary>
+    private sealed class LineBatch : IDisposable
+    {
+        private const int DefaultBytes = 256 * 1024;
+
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(DefaultBytes);
+        private LineEntry[] _lines = new LineEntry[1024];
+        private int _used;
+
+        public int Count { get; private set; }
+
+        public bool IsFull => _used >= DefaultBytes;
+
+        public List<JsonlIssue> Errors { get; } = [];
+
+        public List<JsonlIssue> Warnings { get; } = [];
+
+        public ref LineEntry this[int index] => ref _lines[index];
+
+        public ReadOnlySpan<byte> Line(in LineEntry entry) => _buffer.AsSpan(entry.Start, entry.Length);
+
+        /// <summary>Copies the reader's current line in; false when it does not fit beside the lines already here.</summary>
+        public bool TryAdd(JsonlLineReader reader)
+        {
+            var length = reader.IsTooLong ? 0 : reader.Line.Length;
+            if (Count > 0 && _used + length > _buffer.Length)
+            {
+                return false;
+            }
+
+            Add(reader);
+            return true;
+        }
+
+        /// <summary>Copies the reader's current line in, making room for it when it is longer than the buffer.</summary>
+        public void Add(JsonlLineReader reader)
+        {
+            var line = reader.IsTooLong ? default : reader.Line;
+            if (_used + line.Length > _buffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(_used + line.Length);
+                _buffer.AsSpan(0, _used).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
+            if (Count == _lines.Length)
+            {
+                Array.Resize(ref _lines, _lines.Length * 2);
+            }
+
+            line.CopyTo(_buffer.AsSpan(_used));
+            _lines[Count++] = new LineEntry
+            {
+                Number = reader.LineNumber,
+                RawLength = reader.RawLength,
+                Start = _used,
+                Length = line.Length,
+                TooLong = reader.IsTooLong,
+                Crlf = reader.EndsWithCrlf,
+                EndsWithNewline = reader.EndsWithNewline,
+                DuplicateAt = -1,
+            };
+            _used += line.Length;
+        }
+
+        /// <summary>Empties the batch for reuse; a buffer grown for a long line goes back to the pool.</summary>
+        public void Reset()
+        {
+            if (_buffer.Length > DefaultBytes * 2)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(DefaultBytes);
+            }
+
+            _used = 0;
+            Count = 0;
+            Errors.Clear();
+            Warnings.Clear();
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    /// <summary>The state of one validation pass: counts, the issues kept, the custom_ids seen, and the planner, fed batch by batch in input order.</summary>
+    private sealed class Run(JsonlValidationOptions options, JsonlPartPlanner? planner)
+    {
         // The shortest request line, {"custom_id":"a","body":{}} and its newline, has 28 bytes.
         private readonly CustomIdSet _ids = new(options.ExpectedBytes is { } bytes ? Math.Min(bytes / 28, options.MaxRequests + 1) : 0);
         private readonly List<JsonlIssue> _errors = [];
         private readonly List<JsonlIssue> _warnings = [];
-        private readonly byte[]? _model = options.Model is null ? null : Encoding.UTF8.GetBytes(options.Model);
-        private readonly EndpointRule _rule = EndpointRule.For(options.Endpoint);
         private long _errorCount;
         private long _warningCount;
         private bool _crlfReported;
+        private bool _lastEndsWithNewline = true;
+        private bool _lastWasBlank = true;
 
         public long Requests { get; private set; }
 
-        /// <summary>The hash of the last line's custom_id; 0 when it has none that could be read.</summary>
-        public ulong IdHash { get; private set; }
+        /// <summary>Takes a checked batch's findings, line by line, in the order one pass over the lines would have made them.</summary>
+        public async ValueTask TakeAsync(LineBatch batch, CancellationToken cancellationToken)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var entry = batch[i];
+                _lastEndsWithNewline = entry.EndsWithNewline;
+                _lastWasBlank = !entry.TooLong && entry.Blank;
+                if (entry.TooLong)
+                {
+                    CountRequest(entry.Number);
+                    Error(new JsonlIssue(entry.Number, null, JsonlCodes.LineTooLong, string.Create(CultureInfo.InvariantCulture, $"The line has {entry.RawLength} bytes; at most {options.MaxLineBytes} are accepted.")));
+                }
+                else
+                {
+                    if (!entry.Blank)
+                    {
+                        CountRequest(entry.Number);
+                    }
 
-        public void CountRequest(long line)
+                    var duplicate = entry.DuplicateAt >= 0 && !_ids.AddHash(entry.Hash);
+                    for (var k = entry.ErrorStart; k <= entry.ErrorEnd; k++)
+                    {
+                        if (duplicate && k == entry.DuplicateAt)
+                        {
+                            Error(DuplicateIssue(entry.Number, batch.Line(entry)));
+                        }
+
+                        if (k < entry.ErrorEnd)
+                        {
+                            Error(batch.Errors[k]);
+                        }
+                    }
+
+                    for (var k = entry.WarningStart; k < entry.WarningEnd; k++)
+                    {
+                        Warning(batch.Warnings[k]);
+                    }
+
+                    if (entry.Crlf && !_crlfReported)
+                    {
+                        _crlfReported = true;
+                        Warning(new JsonlIssue(entry.Number, null, JsonlCodes.CrlfLineEndings, "Lines end with CRLF (this is the first); they are accepted, though JSONL expects LF."));
+                    }
+                }
+
+                if (planner is not null)
+                {
+                    await planner.AddAsync(entry.RawLength, entry.TooLong || !entry.Blank, entry.TooLong ? 0 : entry.Hash, cancellationToken);
+                }
+            }
+        }
+
+        public JsonlValidationReport Finish(long lines, long bytes)
+        {
+            if (lines > 0 && !_lastEndsWithNewline && !_lastWasBlank)
+            {
+                Warning(new JsonlIssue(lines, null, JsonlCodes.MissingFinalNewline, "The last line has no newline at its end; it is accepted as a request."));
+            }
+
+            if (Requests == 0)
+            {
+                Error(new JsonlIssue(0, null, JsonlCodes.EmptyFile, "The input holds no request: each line must be {\"custom_id\": ..., \"body\": {...}}."));
+            }
+
+            return new JsonlValidationReport
+            {
+                Requests = Requests,
+                Lines = lines,
+                Bytes = bytes,
+                ErrorCount = _errorCount,
+                WarningCount = _warningCount,
+                Errors = _errors.OrderBy(e => e.Line).ToList(),
+                Warnings = _warnings,
+            };
+        }
+
+        private static JsonlIssue DuplicateIssue(long number, ReadOnlySpan<byte> line) =>
+            new(number, "custom_id", JsonlCodes.DuplicateCustomId, $"custom_id '{LineChecker.Shorten(LineChecker.ReadCustomId(line))}' is used by an earlier line; each must be unique.");
+
+        private void CountRequest(long line)
         {
             Requests++;
             if (Requests == options.MaxRequests + 1)
             {
-                Error(line, null, JsonlCodes.TooManyRequests, string.Create(CultureInfo.InvariantCulture, $"The input holds more than {options.MaxRequests} requests, the most one batch may have in flight; split it into several files."));
+                Error(new JsonlIssue(line, null, JsonlCodes.TooManyRequests, string.Create(CultureInfo.InvariantCulture, $"The input holds more than {options.MaxRequests} requests, the most one batch may have in flight; split it into several files.")));
             }
         }
 
-        public void Crlf(long line)
+        private void Error(JsonlIssue issue)
         {
-            if (!_crlfReported)
+            _errorCount++;
+            if (_errors.Count < options.MaxIssues)
             {
-                _crlfReported = true;
-                Warning(line, null, JsonlCodes.CrlfLineEndings, "Lines end with CRLF (this is the first); they are accepted, though JSONL expects LF.");
+                _errors.Add(issue);
             }
         }
+
+        private void Warning(JsonlIssue issue)
+        {
+            _warningCount++;
+            if (_warnings.Count < options.MaxIssues)
+            {
+                _warnings.Add(issue);
+            }
+        }
+    }
+
+    /// <summary>Checks the lines of one batch on its own (any thread): everything but what needs the lines before it.</summary>
+    private sealed class LineChecker(LineRules rules, LineBatch batch)
+    {
+        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 256 };
+
+        private readonly JsonlValidationOptions _options = rules.Options;
+        private readonly byte[]? _model = rules.Model;
+        private readonly EndpointRule _rule = rules.Rule;
+        private int _current;
+
+        public void CheckAll()
+        {
+            for (_current = 0; _current < batch.Count; _current++)
+            {
+                ref var entry = ref batch[_current];
+                entry.ErrorStart = batch.Errors.Count;
+                entry.WarningStart = batch.Warnings.Count;
+                if (!entry.TooLong)
+                {
+                    entry.Blank = ValidateLine(batch.Line(entry), entry.Number);
+                }
+
+                entry.ErrorEnd = batch.Errors.Count;
+                entry.WarningEnd = batch.Warnings.Count;
+            }
+        }
+
+        /// <summary>The custom_id of a line known to have a readable one (its text, unescaped).</summary>
+        public static string ReadCustomId(ReadOnlySpan<byte> line)
+        {
+            var reader = new Utf8JsonReader(line[(line.StartsWith("\uFEFF"u8) ? 3 : 0)..], ReaderOptions);
+            reader.Read();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("custom_id"u8);
+                reader.Read();
+                if (isId)
+                {
+                    return reader.GetString()!;
+                }
+
+                reader.Skip();
+            }
+
+            return string.Empty;
+        }
+
+        public static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 61), "...");
 
         /// <summary>Checks one line; returns whether it was blank.</summary>
-        public bool ValidateLine(ReadOnlySpan<byte> line, long number)
+        private bool ValidateLine(ReadOnlySpan<byte> line, long number)
         {
-            IdHash = 0;
             if (number == 1 && line.StartsWith("\uFEFF"u8))
             {
                 Warning(1, null, JsonlCodes.ByteOrderMark, "The file starts with a UTF-8 byte order mark; it is ignored, though JSONL should not have one.");
@@ -127,7 +421,6 @@ public static class JsonlValidator
                 return true;
             }
 
-            CountRequest(number);
             if (!Utf8.IsValid(line))
             {
                 Error(number, null, JsonlCodes.InvalidUtf8, "The line is not valid UTF-8; save the file as UTF-8.");
@@ -147,34 +440,9 @@ public static class JsonlValidator
             return false;
         }
 
-        public void Error(long line, string? field, string code, string message)
-        {
-            _errorCount++;
-            if (_errors.Count < options.MaxIssues)
-            {
-                _errors.Add(new JsonlIssue(line, field, code, message));
-            }
-        }
+        private void Error(long line, string? field, string code, string message) => batch.Errors.Add(new JsonlIssue(line, field, code, message));
 
-        public void Warning(long line, string? field, string code, string message)
-        {
-            _warningCount++;
-            if (_warnings.Count < options.MaxIssues)
-            {
-                _warnings.Add(new JsonlIssue(line, field, code, message));
-            }
-        }
-
-        public JsonlValidationReport ToReport(long lines, long bytes) => new()
-        {
-            Requests = Requests,
-            Lines = lines,
-            Bytes = bytes,
-            ErrorCount = _errorCount,
-            WarningCount = _warningCount,
-            Errors = _errors.OrderBy(e => e.Line).ToList(),
-            Warnings = _warnings,
-        };
+        private void Warning(long line, string? field, string code, string message) => batch.Warnings.Add(new JsonlIssue(line, field, code, message));
 
         private void ValidateRequest(ref Utf8JsonReader reader, long number)
         {
@@ -266,17 +534,16 @@ public static class JsonlValidator
                 {
                     Error(number, "custom_id", JsonlCodes.InvalidCustomId, "custom_id must not be empty.");
                 }
-                else if (id.Length > options.MaxCustomIdBytes)
+                else if (id.Length > _options.MaxCustomIdBytes)
                 {
-                    Error(number, "custom_id", JsonlCodes.InvalidCustomId, string.Create(CultureInfo.InvariantCulture, $"custom_id has {id.Length} bytes; at most {options.MaxCustomIdBytes} are accepted."));
+                    Error(number, "custom_id", JsonlCodes.InvalidCustomId, string.Create(CultureInfo.InvariantCulture, $"custom_id has {id.Length} bytes; at most {_options.MaxCustomIdBytes} are accepted."));
                 }
                 else
                 {
-                    IdHash = CustomIdSet.Hash(id);
-                    if (!_ids.AddHash(IdHash))
-                    {
-                        Error(number, "custom_id", JsonlCodes.DuplicateCustomId, $"custom_id '{Shorten(Encoding.UTF8.GetString(id))}' is used by an earlier line; each must be unique.");
-                    }
+                    // Whether it is a duplicate is known only in input order: the run checks it there.
+                    ref var entry = ref batch[_current];
+                    entry.Hash = CustomIdSet.Hash(id);
+                    entry.DuplicateAt = batch.Errors.Count;
                 }
             }
             finally
@@ -312,7 +579,7 @@ public static class JsonlValidator
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String && !reader.ValueTextEquals(_model))
                     {
-                        Warning(number, "body.model", JsonlCodes.ModelConflict, $"body.model '{Shorten(reader.GetString()!)}' differs from the job's model '{options.Model}'; the job's model is used.");
+                        Warning(number, "body.model", JsonlCodes.ModelConflict, $"body.model '{Shorten(reader.GetString()!)}' differs from the job's model '{_options.Model}'; the job's model is used.");
                     }
 
                     reader.Skip();
@@ -326,7 +593,7 @@ public static class JsonlValidator
 
             if (!found)
             {
-                Error(number, $"body.{_rule.Name}", JsonlCodes.MissingField, $"body.{_rule.Name} is required by {options.Endpoint}.");
+                Error(number, $"body.{_rule.Name}", JsonlCodes.MissingField, $"body.{_rule.Name} is required by {_options.Endpoint}.");
             }
         }
 
@@ -439,7 +706,6 @@ public static class JsonlValidator
             _ => token.ToString(),
         };
 
-        private static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 61), "...");
     }
 
     /// <summary>The body field an endpoint requires, and how it is checked.</summary>
@@ -513,7 +779,7 @@ public static class JsonlValidator
             return value == ApiEndpoint.Conversations ? Create("inputs", Kind.StringOrArray) : None;
         }
 
-        public void Check(Run run, ref Utf8JsonReader reader, long number)
+        public void Check(LineChecker run, ref Utf8JsonReader reader, long number)
         {
             switch (RuleKind)
             {

@@ -48,6 +48,43 @@ public sealed class JsonlValidatorTests
     }
 
     [Fact]
+    public async Task ValidateAsync_ManyBatchesChecked_ReportsInInputOrderAsOnePassWould()
+    {
+        // About 2.5 MB: checked as several batches at once, taken back in order.
+        var lines = Enumerable.Range(1, 30_000).Select(i => "{\"custom_id\":\"r" + i + "\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}}\n").ToArray();
+        lines[4] = "not json\n";
+        lines[12_344] = "{\"custom_id\":\"r10\",\"body\":{}}\n";
+        lines[19_999] = lines[19_999].Replace("\n", "\r\n", StringComparison.Ordinal);
+        lines[24_999] = lines[24_999].Replace("\n", "\r\n", StringComparison.Ordinal);
+        lines[22_221] = "{\"custom_id\":\"long\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"" + new string('w', 600_000) + "\"}]}}\n";
+        var hashes = new MemoryStream();
+        var planner = new JsonlPartPlanner(new JsonlSplitOptions(), hashes);
+
+        var report = await JsonlValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(lines))), Chat with { MaxRequests = 29_999 }, planner);
+
+        Assert.Equal(
+            [(5L, JsonlCodes.InvalidJson), (12_345L, JsonlCodes.DuplicateCustomId), (12_345L, JsonlCodes.MissingField), (30_000L, JsonlCodes.TooManyRequests)],
+            report.Errors.Select(e => (e.Line, e.Code)));
+        Assert.Contains("'r10'", report.Errors[1].Message, StringComparison.Ordinal);
+        Assert.Equal((30_000L, 4L), (report.Requests, report.ErrorCount));
+        Assert.Equal([20_000L], report.Warnings.Where(w => w.Code == JsonlCodes.CrlfLineEndings).Select(w => w.Line));
+        await planner.CompleteAsync(CancellationToken.None);
+        Assert.Equal(30_000 * 8, hashes.Length);
+        Assert.Equal(CustomIdSet.Hash("r10"u8), BitConverter.ToUInt64(hashes.ToArray(), 12_344 * 8));
+    }
+
+    [Fact]
+    public async Task ValidateAsync_MoreErrorsThanKeptAcrossBatches_KeepsTheFirstInLineOrder()
+    {
+        var lines = Enumerable.Range(1, 20_000).Select(i => i % 1_000 == 0 ? "[" + i + "]\n" : "{\"custom_id\":\"r" + i + "\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}}\n");
+
+        var report = await JsonlValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(string.Concat(lines))), Chat with { MaxIssues = 3 });
+
+        Assert.Equal([1_000L, 2_000L, 3_000L], report.Errors.Select(e => e.Line));
+        Assert.Equal(20, report.ErrorCount);
+    }
+
+    [Fact]
     public async Task ValidateAsync_InvalidUtf8_ReportsTheLine()
     {
         var bytes = Encoding.UTF8.GetBytes(Good + "\n").Concat(new byte[] { (byte)'{', 0xC3, 0x28, (byte)'}', (byte)'\n' }).ToArray();
