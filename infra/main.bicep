@@ -24,6 +24,10 @@ param defaultModel string = 'mistral-small-latest'
 @description('Create the Event Grid subscription to the blob trigger. Its endpoint key exists only once the app code runs, so the first deployment leaves it off and the postdeploy hook turns it on.')
 param deployEventGridSubscription bool = false
 
+@description('Days after which the working files in batch-staging are deleted by the storage lifecycle policy.')
+@minValue(10)
+param stagingRetentionDays int = 14
+
 @description('Most instances the Flex Consumption plan may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -84,6 +88,8 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     containers: containers
     queues: queues
+    stagingContainer: 'batch-staging'
+    stagingRetentionDays: stagingRetentionDays
   }
 }
 

@@ -13,6 +13,13 @@ param containers array
 @description('Queues to create.')
 param queues array
 
+@description('The container of the batches\' working files, swept by the lifecycle policy.')
+param stagingContainer string
+
+@description('Days after which a working file is deleted: longer than any batch runs (timeout_hours is at most 168).')
+@minValue(10)
+param stagingRetentionDays int
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -42,6 +49,42 @@ resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
     publicAccess: 'None'
   }
 }]
+
+// Working files (custom_id hashes, the jobs' collected files, reports, start claims, idempotency keys) are
+// of no use once their batch has ended; the service deletes them, so that staging does not keep a second
+// copy of every result for ever.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'sweep-staging'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${stagingContainer}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: stagingRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: account

@@ -180,6 +180,23 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Finalize_IdHashesGone_IndexesTheInputInsteadAndKeepsEveryResult()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3" });
+        var state = await host.DropAsync("swept.jsonl", Chat(8));
+        var collected = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Finalizing);
+
+        // The staging lifecycle rule deleted the hashes of a batch that ran longer than it keeps them.
+        await host.Storage.Staging.GetBlobClient(BlobLayout.IdHashes(state.InstanceId)).DeleteAsync();
+        var done = await host.Driver.RunAsync(collected);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(
+            Enumerable.Range(1, 8).Select(i => "q" + i),
+            Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("swept.jsonl", state.InstanceId))).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
+    }
+
+    [Fact]
     public async Task Finalize_UploadRetriedAfterALostAnswer_DeletesEveryFileOfTheBatch()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite);

@@ -285,12 +285,15 @@ public sealed class BatchActivities(
         BatchUsage? usage = null;
         if (state.Parts.Count > 0)
         {
+            // Hashes swept away (a batch older than the staging retention) leave the input to index: slower, never lost.
+            var hashed = state.Parts.Any(p => p.FirstRequest is not null)
+                && (await storage.Staging.GetBlobClient(BlobLayout.IdHashes(call.InstanceId)).ExistsAsync(cancellationToken)).Value;
             var parts = state.Parts.Select(part => new JsonlMergePart(
                 token => OpenPartInputAsync(part, source, call.InstanceId, token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartOutput(call.InstanceId, part.Index)), token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token),
                 UnansweredReason.For(part.JobStatus, call.Outcome),
-                part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
+                part.FirstRequest is { } first && hashed ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
             await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             {
