@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace BatchFunctions.FunctionApp;
 
 /// <summary>
-/// The Durable driver of the decider, and nothing more: decide, run the activities (in parallel), wait on a
-/// durable timer raced with a cancel event, publish the status, and continue as new every few dozen steps.
+/// The Durable driver of the decider, and nothing more: decide, start the activities, wait for the first
+/// result, a durable timer or a cancel event, publish the status, and continue as new every few dozen steps.
 /// Every decision is the decider's, made with the options kept in the batch's state.
 /// </summary>
 public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
@@ -34,7 +34,10 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
         var cancel = context.WaitForExternalEvent<bool>(CancelEvent);
         var activityOptions = new TaskOptions(new TaskRetryOptions(new RetryPolicy(Math.Max(1, workflow.ActivityAttempts), workflow.ActivityRetryDelay, 2, TimeSpan.FromMinutes(2))));
 
-        for (var step = 0; step < workflow.StepsPerGeneration; step++)
+        // Calls run side by side and each result is folded in as soon as it arrives, so a part moves on while
+        // others' calls still run. A generation ends only with nothing running.
+        var running = new RunningCalls();
+        for (var step = 0; step < workflow.StepsPerGeneration || running.Count > 0; step++)
         {
             if (cancel.IsCompleted)
             {
@@ -43,44 +46,53 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
 
             var now = Now(context);
             context.SetCustomStatus(BatchStatus.From(state, now));
-            switch (BatchDecider.Decide(state, now, workflow))
+            var decision = BatchDecider.Decide(state, now, workflow);
+            if (decision is FinishBatch)
             {
-                case FinishBatch:
-                    var status = BatchStatus.From(state, now);
-                    var (level, message, report) = BatchProgress.Ending(status);
-                    OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, message, report);
-                    return status;
+                var status = BatchStatus.From(state, now);
+                var (level, message, report) = BatchProgress.Ending(status);
+                OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, message, report);
+                return status;
+            }
 
-                case RunActivities run:
-                    var results = await Task.WhenAll(run.Calls.Select(call => CallAsync(context, call, activityOptions)));
-                    var arrived = Now(context);
-                    foreach (var result in results)
-                    {
-                        state = BatchDecider.Evolve(state, result with { CompletedAt = arrived }, workflow);
-                    }
+            if (step < workflow.StepsPerGeneration)
+            {
+                running.StartNew(decision, call => CallAsync(context, call, activityOptions));
+            }
 
-                    break;
+            using (var timerCancellation = new CancellationTokenSource())
+            {
+                // The next result, the time the decider named (the next poll, a retry), or a cancel request.
+                var waits = new List<Task>(running.Tasks);
+                Task? timer = decision is WaitUntil wait ? context.CreateTimer(wait.WakeAt.UtcDateTime, timerCancellation.Token) : null;
+                if (timer is not null)
+                {
+                    waits.Add(timer);
+                }
 
-                case WaitUntil wait:
-                    using (var timerCancellation = new CancellationTokenSource())
-                    {
-                        var timer = context.CreateTimer(wait.WakeAt.UtcDateTime, timerCancellation.Token);
+                // Once the cancel is in the state, the event has said all it has to say: racing the completed
+                // event again would end every later wait at once.
+                if (!state.CancelRequested && !cancel.IsCompleted)
+                {
+                    waits.Add(cancel);
+                }
 
-                        // Once the cancel is in the state, the event has said all it has to say: racing the
-                        // completed event again would end every later wait at once.
-                        if (state.CancelRequested || cancel.IsCompleted)
-                        {
-                            await timer;
-                        }
-                        else if (await Task.WhenAny(timer, cancel) == cancel)
-                        {
-                            // The event won: release the timer so the orchestration does not wait on it.
-                            timerCancellation.Cancel();
-                            state = BatchDecider.RequestCancel(state);
-                        }
-                    }
+                if (waits.Count > 0)
+                {
+                    await Task.WhenAny(waits);
+                }
 
-                    break;
+                if (timer is { IsCompleted: false })
+                {
+                    // Something else came first: release the timer so the orchestration does not wait on it.
+                    timerCancellation.Cancel();
+                }
+            }
+
+            var arrived = Now(context);
+            foreach (var result in running.TakeCompleted())
+            {
+                state = BatchDecider.Evolve(state, result with { CompletedAt = arrived }, workflow);
             }
         }
 

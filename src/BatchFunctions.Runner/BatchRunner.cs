@@ -108,38 +108,67 @@ public sealed class BatchRunner(
             return new StepResult(state, early.WakeAt, Busy: false);
         }
 
-        while (true)
+        // Calls run side by side and each result is folded in as soon as it arrives, so a part moves on while
+        // others' calls still run; the runner returns (and lets go of the lease) only with nothing running.
+        var running = new RunningCalls();
+        try
         {
-            progress?.Report(BatchStatus.From(state, now));
-            switch (step)
+            while (true)
             {
-                case FinishBatch:
-                    var (level, message, report) = BatchProgress.Ending(BatchStatus.From(state, now));
-                    RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
-                    return new StepResult(state, null, Busy: false);
-
-                case WaitUntil wait:
-                    return new StepResult(state, wait.WakeAt, Busy: false);
-
-                case RunActivities run:
-                    var results = await Task.WhenAll(run.Calls.Select(call => activities.ExecuteAsync(call, token)));
-                    now = timeProvider.GetUtcNow();
-                    foreach (var result in results)
+                progress?.Report(BatchStatus.From(state, now));
+                running.StartNew(step, call => activities.ExecuteAsync(call, token));
+                if (running.Count == 0)
+                {
+                    switch (step)
                     {
-                        state = BatchDecider.Evolve(state, result with { CompletedAt = now }, workflow);
-                    }
+                        case FinishBatch:
+                            var (level, message, report) = BatchProgress.Ending(BatchStatus.From(state, now));
+                            RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
+                            return new StepResult(state, null, Busy: false);
 
+                        case WaitUntil wait:
+                            return new StepResult(state, wait.WakeAt, Busy: false);
+                    }
+                }
+
+                // The next result, or the time the decider named (a poll falling due while uploads run).
+                await WaitForAnyAsync(running, step is WaitUntil due ? due.WakeAt - now : null, token);
+                now = timeProvider.GetUtcNow();
+                foreach (var result in running.TakeCompleted())
+                {
+                    state = BatchDecider.Evolve(state, result with { CompletedAt = now }, workflow);
+                }
+
+                step = BatchDecider.Decide(state, now, workflow);
+                (state, version) = await SaveOwnedAsync(state, version, step is WaitUntil next ? next.WakeAt : now, token);
+                if (state.CancelRequested && step is WaitUntil)
+                {
+                    // A cancel arrived while the step ran: act on it now rather than at the next wake-up.
                     step = BatchDecider.Decide(state, now, workflow);
-                    (state, version) = await SaveOwnedAsync(state, version, step is WaitUntil next ? next.WakeAt : now, token);
-                    if (state.CancelRequested && step is WaitUntil)
-                    {
-                        // A cancel arrived while the step ran: act on it now rather than at the next wake-up.
-                        step = BatchDecider.Decide(state, now, workflow);
-                    }
-
-                    break;
+                }
             }
         }
+        catch
+        {
+            await running.DrainAsync();
+            throw;
+        }
+    }
+
+    private async Task WaitForAnyAsync(RunningCalls running, TimeSpan? until, CancellationToken cancellationToken)
+    {
+        if (until is not { } delay)
+        {
+            await Task.WhenAny(running.Tasks);
+            return;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var elapsed = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, timeProvider, timer.Token);
+        await Task.WhenAny(running.Tasks.Append(elapsed));
+        await timer.CancelAsync();
+        await elapsed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>

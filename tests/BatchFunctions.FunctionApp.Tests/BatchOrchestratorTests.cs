@@ -101,6 +101,29 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_OneJobSlowToCreate_DoesNotHoldBackTheNextPartsJobs()
+    {
+        // As on the runner: four parts, two at a time, the first job creation 2 s long. The orchestration
+        // folds in each activity's result as it arrives, so later parts' jobs are created meanwhile.
+        await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "5", ["Workflow:MaxParallelParts"] = "2" });
+        await host.SetEmulatorAsync("_emulator/faults", """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":2000,"count":1}""");
+        var source = await host.DropAsync("barrier.jsonl", FunctionAppTestHost.Chat(20));
+
+        var (id, _) = await host.StartAsync(source);
+        var done = await host.WaitForEndAsync(id);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative)));
+        var creates = calls.RootElement.EnumerateArray()
+            .Where(c => c.GetProperty("method").GetString() == "POST" && c.GetProperty("path").GetString() == "/v1/batch/jobs")
+            .Select(c => (Fault: c.GetProperty("fault").GetString(), End: c.GetProperty("started_milliseconds").GetDouble() + c.GetProperty("elapsed_milliseconds").GetDouble()))
+            .ToList();
+        var slow = Assert.Single(creates, c => c.Fault == "slow");
+        Assert.Equal(4, creates.Count);
+        Assert.Equal(3, creates.Count(c => c.Fault is null && c.End < slow.End));
+    }
+
+    [Fact]
     public async Task Start_SameInputTwiceAndTwoRacing_GiveOneInstance()
     {
         await using var host = await FunctionAppTestHost.StartAsync(azurite);

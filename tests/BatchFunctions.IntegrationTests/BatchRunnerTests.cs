@@ -176,6 +176,40 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(saved.CancelSent);
     }
 
+    [Fact]
+    public async Task RunAsync_OneJobSlowToCreate_DoesNotHoldBackTheNextPartsJobs()
+    {
+        // Four parts, two at a time; creating the first job takes 2 s. With a barrier after every step the
+        // third and fourth parts' jobs would wait for it; now each part goes on when its own upload is done.
+        var settings = WorkflowTestHost.IsolatedSettings(azurite, _emulator);
+        settings["Batch:MaxRequestsPerPart"] = "5";
+        settings["Workflow:MaxParallelParts"] = "2";
+        settings["Workflow:FirstPollDelay"] = "00:00:00.200";
+        settings["Workflow:MinPollDelay"] = "00:00:00.200";
+        await using var services = new ServiceCollection().AddLogging().AddBatchFunctionsRunner(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).BuildServiceProvider();
+        var storage = services.GetRequiredService<BatchStorage>();
+        await storage.EnsureCreatedAsync();
+        using var admin = new HttpClient { BaseAddress = _emulator.BaseAddress };
+        var slowCreate = """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":2000,"count":1}""";
+        (await admin.PostAsync(new Uri("_emulator/faults", UriKind.Relative), new StringContent(slowCreate, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var lines = string.Concat(Enumerable.Range(1, 20).Select(i => $"{{\"custom_id\":\"p{i}\",\"body\":{{\"messages\":[{{\"role\":\"user\",\"content\":\"q {i}\"}}]}}}}\n"));
+        var uploaded = await storage.Input.GetBlobClient("barrier.jsonl").UploadAsync(BinaryData.FromString(lines), new BlobUploadOptions());
+        var source = new BatchSource(storage.AccountName, storage.Options.InputContainer, "barrier.jsonl", uploaded.Value.ETag.ToString());
+
+        var done = await services.GetRequiredService<BatchRunner>().RunAsync(source);
+
+        Assert.Equal(BatchOutcome.Succeeded, done!.Outcome);
+        Assert.Equal(4, done.Parts.Count);
+        using var calls = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative)));
+        var creates = calls.RootElement.EnumerateArray()
+            .Where(c => c.GetProperty("method").GetString() == "POST" && c.GetProperty("path").GetString() == "/v1/batch/jobs")
+            .Select(c => (Fault: c.GetProperty("fault").GetString(), End: c.GetProperty("started_milliseconds").GetDouble() + c.GetProperty("elapsed_milliseconds").GetDouble()))
+            .ToList();
+        var slow = Assert.Single(creates, c => c.Fault == "slow");
+        Assert.Equal(4, creates.Count);
+        Assert.Equal(3, creates.Count(c => c.Fault is null && c.End < slow.End));
+    }
+
     /// <summary>Reports synchronously, so the test acts at the exact step it watches for.</summary>
     private sealed class Progress(Action<BatchStatus> report) : IProgress<BatchStatus>
     {
