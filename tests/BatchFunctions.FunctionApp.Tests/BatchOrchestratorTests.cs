@@ -113,11 +113,7 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
         var done = await host.WaitForEndAsync(id);
 
         Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
-        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative)));
-        var creates = calls.RootElement.EnumerateArray()
-            .Where(c => c.GetProperty("method").GetString() == "POST" && c.GetProperty("path").GetString() == "/v1/batch/jobs")
-            .Select(c => (Fault: c.GetProperty("fault").GetString(), End: c.GetProperty("started_milliseconds").GetDouble() + c.GetProperty("elapsed_milliseconds").GetDouble()))
-            .ToList();
+        var creates = await EmulatorCalls.OfAsync(host.Admin, "POST", "/v1/batch/jobs");
         var slow = Assert.Single(creates, c => c.Fault == "slow");
         Assert.Equal(4, creates.Count);
         Assert.Equal(3, creates.Count(c => c.Fault is null && c.End < slow.End));
