@@ -22,9 +22,6 @@ internal sealed class CustomIdSet
 
     public int Count => _count;
 
-    /// <summary>Adds the id (its UTF-8 bytes); false when it was already there.</summary>
-    public bool Add(ReadOnlySpan<byte> id) => AddHash(Hash(id));
-
     public static ulong Hash(ReadOnlySpan<byte> id)
     {
         // Zero marks an empty slot.
@@ -32,6 +29,7 @@ internal sealed class CustomIdSet
         return hash == 0 ? 1 : hash;
     }
 
+    /// <summary>Adds the id of this hash (<see cref="Hash"/>); false when it was already there.</summary>
     public bool AddHash(ulong hash)
     {
         if (_count + 1 > _slots.Length * MaxLoad)
