@@ -10,6 +10,7 @@ using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using BatchFunctions.MistralEmulator;
 using BatchFunctions.Runner;
+using BatchFunctions.Tests.Contract;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -87,7 +88,7 @@ internal static class EndToEnd
     /// <summary>The child: the runner's services in this process, with storage traffic counted.</summary>
     public static async Task<int> MeasureAsync(string name, string etag, string storage, string mistral)
     {
-        var counter = new TrafficCounter();
+        var counter = new StorageTrafficCounter();
         var blobOptions = new BlobClientOptions();
         blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -116,7 +117,7 @@ internal static class EndToEnd
             return 1;
         }
 
-        var result = new EndToEndResult(state.InstanceId, seconds, counter.Read, counter.Written, Measurement.PeakResidentBytes());
+        var result = new EndToEndResult(state.InstanceId, seconds, counter.BytesRead, counter.BytesWritten, Measurement.PeakResidentBytes());
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.EndToEndResult));
         return 0;
     }
@@ -201,42 +202,6 @@ internal static class EndToEnd
             }
 
             _since = now;
-        }
-    }
-
-    /// <summary>Bytes of blob content this process sent and received.</summary>
-    private sealed class TrafficCounter : HttpPipelinePolicy
-    {
-        private long _read;
-        private long _written;
-
-        public long Read => Interlocked.Read(ref _read);
-
-        public long Written => Interlocked.Read(ref _written);
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            ProcessNext(message, pipeline);
-            Count(message);
-        }
-
-        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            await ProcessNextAsync(message, pipeline);
-            Count(message);
-        }
-
-        private void Count(HttpMessage message)
-        {
-            if (message.Request.Content is { } content && content.TryComputeLength(out var sent))
-            {
-                Interlocked.Add(ref _written, sent);
-            }
-
-            if (message.HasResponse && message.Request.Method == RequestMethod.Get && message.Response.Headers.ContentLength is { } received)
-            {
-                Interlocked.Add(ref _read, received);
-            }
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private WorkflowTestHost(MistralEmulatorServer emulator, FakeTimeProvider clock, ServiceProvider services, StorageReadCounter reads)
+    private WorkflowTestHost(MistralEmulatorServer emulator, FakeTimeProvider clock, ServiceProvider services, StorageTrafficCounter reads)
     {
         Reads = reads;
         Emulator = emulator;
@@ -53,7 +53,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
     public BatchFunctions.Core.Api.BatchSubmitter Submitter => _services.GetRequiredService<BatchFunctions.Core.Api.BatchSubmitter>();
 
     /// <summary>What the workflow downloaded from each blob, for tests that count reads.</summary>
-    public StorageReadCounter Reads { get; }
+    public StorageTrafficCounter Reads { get; }
 
     public static async Task<WorkflowTestHost> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null)
     {
@@ -73,7 +73,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var reads = new StorageReadCounter();
+        var reads = new StorageTrafficCounter();
         var blobOptions = new BlobClientOptions();
         blobOptions.AddPolicy(reads, Azure.Core.HttpPipelinePosition.PerCall);
         var services = new ServiceCollection()

@@ -2,15 +2,23 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace BatchFunctions.IntegrationTests;
+namespace BatchFunctions.Tests.Contract;
 
 /// <summary>
-/// A pipeline policy on the test's blob client that adds up the bytes each blob's downloads brought to this
-/// process, so a test can say how many times the workflow read its input. Counts, never times.
+/// A pipeline policy on a blob client that adds up the bytes each blob's downloads brought to this process,
+/// and the bytes the process sent, so that a test can say how many times the workflow read its input and the
+/// benchmark what a batch costs in traffic. Counts, never times.
 /// </summary>
-public sealed class StorageReadCounter : HttpPipelinePolicy
+public sealed class StorageTrafficCounter : HttpPipelinePolicy
 {
     private readonly ConcurrentDictionary<string, long> _bytes = new(StringComparer.Ordinal);
+    private long _written;
+
+    /// <summary>Bytes downloaded from every blob.</summary>
+    public long BytesRead => _bytes.Values.Sum();
+
+    /// <summary>Bytes of every request's content (uploads, blocks, commits).</summary>
+    public long BytesWritten => Interlocked.Read(ref _written);
 
     /// <summary>Bytes downloaded from the blob at <paramref name="path"/> (<c>/account/container/name</c>, as sent).</summary>
     public long BytesReadFrom(string path) => _bytes.Where(pair => pair.Key.EndsWith(path, StringComparison.Ordinal)).Sum(pair => pair.Value);
@@ -32,6 +40,11 @@ public sealed class StorageReadCounter : HttpPipelinePolicy
 
     private void Count(HttpMessage message)
     {
+        if (message.Request.Content is { } content && content.TryComputeLength(out var sent))
+        {
+            Interlocked.Add(ref _written, sent);
+        }
+
         // A blob download is a GET of the blob itself (no comp= query: listings, properties and tags are not content).
         var uri = message.Request.Uri;
         if (message.Request.Method != RequestMethod.Get || !message.HasResponse || message.Response.Status is not (200 or 206)
