@@ -103,10 +103,10 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
     [Fact]
     public async Task Run_OneJobSlowToCreate_DoesNotHoldBackTheNextPartsJobs()
     {
-        // As on the runner: four parts, two at a time, the first job creation 2 s long. The orchestration
-        // folds in each activity's result as it arrives, so later parts' jobs are created meanwhile.
+        // As on the runner: four parts, two at a time, the first job creation 5 s long. The orchestration
+        // folds in each activity's result as it arrives, so later parts' jobs are asked for meanwhile (a barrier would start them only once it ends).
         await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "5", ["Workflow:MaxParallelParts"] = "2" });
-        await host.SetEmulatorAsync("_emulator/faults", """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":2000,"count":1}""");
+        await host.SetEmulatorAsync("_emulator/faults", """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":5000,"count":1}""");
         var source = await host.DropAsync("barrier.jsonl", FunctionAppTestHost.Chat(20));
 
         var (id, _) = await host.StartAsync(source);
@@ -116,7 +116,7 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
         var creates = await EmulatorCalls.OfAsync(host.Admin, "POST", "/v1/batch/jobs");
         var slow = Assert.Single(creates, c => c.Fault == "slow");
         Assert.Equal(4, creates.Count);
-        Assert.Equal(3, creates.Count(c => c.Fault is null && c.End < slow.End));
+        Assert.Equal(3, creates.Count(c => c.Fault is null && c.Start < slow.End));
     }
 
     [Fact]

@@ -179,8 +179,8 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task RunAsync_OneJobSlowToCreate_DoesNotHoldBackTheNextPartsJobs()
     {
-        // Four parts, two at a time; creating the first job takes 2 s. With a barrier after every step the
-        // third and fourth parts' jobs would wait for it; now each part goes on when its own upload is done.
+        // Four parts, two at a time; creating the first job takes 5 s. With a barrier after every step the
+        // third and fourth parts' jobs would wait for it; now each part goes on when its own upload is done, long before it ends.
         var settings = WorkflowTestHost.IsolatedSettings(azurite, _emulator);
         settings["Batch:MaxRequestsPerPart"] = "5";
         settings["Workflow:MaxParallelParts"] = "2";
@@ -190,7 +190,7 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         var storage = services.GetRequiredService<BatchStorage>();
         await storage.EnsureCreatedAsync();
         using var admin = new HttpClient { BaseAddress = _emulator.BaseAddress };
-        var slowCreate = """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":2000,"count":1}""";
+        var slowCreate = """{"kind":"slow","method":"POST","path_prefix":"/v1/batch/jobs","delay_milliseconds":5000,"count":1}""";
         (await admin.PostAsync(new Uri("_emulator/faults", UriKind.Relative), new StringContent(slowCreate, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         var lines = string.Concat(Enumerable.Range(1, 20).Select(i => $"{{\"custom_id\":\"p{i}\",\"body\":{{\"messages\":[{{\"role\":\"user\",\"content\":\"q {i}\"}}]}}}}\n"));
         var uploaded = await storage.Input.GetBlobClient("barrier.jsonl").UploadAsync(BinaryData.FromString(lines), new BlobUploadOptions());
@@ -203,7 +203,7 @@ public sealed class BatchRunnerTests(AzuriteFixture azurite) : IAsyncLifetime
         var creates = await EmulatorCalls.OfAsync(admin, "POST", "/v1/batch/jobs");
         var slow = Assert.Single(creates, c => c.Fault == "slow");
         Assert.Equal(4, creates.Count);
-        Assert.Equal(3, creates.Count(c => c.Fault is null && c.End < slow.End));
+        Assert.Equal(3, creates.Count(c => c.Fault is null && c.Start < slow.End));
     }
 
     /// <summary>Reports synchronously, so the test acts at the exact step it watches for.</summary>
