@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -149,7 +150,7 @@ public static class JsonlValidator
     /// <summary>Consecutive lines copied out of the reader's buffer, and the issues their check found.</summary>
     private sealed class LineBatch : IDisposable
     {
-        private const int DefaultBytes = 256 * 1024;
+        private const int DefaultBytes = 1024 * 1024;
 
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(DefaultBytes);
         private LineEntry[] _lines = new LineEntry[1024];
@@ -367,6 +368,7 @@ public static class JsonlValidator
         private readonly EndpointRule _rule = rules.Rule;
         private int _current;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void CheckAll()
         {
             for (_current = 0; _current < batch.Count; _current++)
@@ -407,6 +409,7 @@ public static class JsonlValidator
         public static string Shorten(string text) => text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 61), "...");
 
         /// <summary>Checks one line; returns whether it was blank.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool ValidateLine(ReadOnlySpan<byte> line, long number)
         {
             if (number == 1 && line.StartsWith("\uFEFF"u8))
@@ -427,7 +430,7 @@ public static class JsonlValidator
                 return false;
             }
 
-            var reader = new Utf8JsonReader(line, ReaderOptions);
+            var reader = new JsonTokenizer(line, ReaderOptions.MaxDepth);
             try
             {
                 ValidateRequest(ref reader, number);
@@ -444,7 +447,8 @@ public static class JsonlValidator
 
         private void Warning(long line, string? field, string code, string message) => batch.Warnings.Add(new JsonlIssue(line, field, code, message));
 
-        private void ValidateRequest(ref Utf8JsonReader reader, long number)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ValidateRequest(ref JsonTokenizer reader, long number)
         {
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -507,7 +511,8 @@ public static class JsonlValidator
             }
         }
 
-        private void ValidateCustomId(ref Utf8JsonReader reader, long number)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ValidateCustomId(ref JsonTokenizer reader, long number)
         {
             if (reader.TokenType != JsonTokenType.String)
             {
@@ -555,7 +560,8 @@ public static class JsonlValidator
             }
         }
 
-        private void ValidateBody(ref Utf8JsonReader reader, long number)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ValidateBody(ref JsonTokenizer reader, long number)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
             {
@@ -597,7 +603,8 @@ public static class JsonlValidator
             }
         }
 
-        internal void CheckMessages(ref Utf8JsonReader reader, long number)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        internal void CheckMessages(ref JsonTokenizer reader, long number)
         {
             if (reader.TokenType != JsonTokenType.StartArray)
             {
@@ -619,7 +626,7 @@ public static class JsonlValidator
             }
         }
 
-        internal void CheckPresent(ref Utf8JsonReader reader, long number, string field, bool stringAllowed, bool arrayAllowed, bool objectAllowed)
+        internal void CheckPresent(ref JsonTokenizer reader, long number, string field, bool stringAllowed, bool arrayAllowed, bool objectAllowed)
         {
             var ok = reader.TokenType switch
             {
@@ -637,7 +644,8 @@ public static class JsonlValidator
             }
         }
 
-        private void CheckMessage(ref Utf8JsonReader reader, long number, int index)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void CheckMessage(ref JsonTokenizer reader, long number, int index)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
             {
@@ -779,7 +787,7 @@ public static class JsonlValidator
             return value == ApiEndpoint.Conversations ? Create("inputs", Kind.StringOrArray) : None;
         }
 
-        public void Check(LineChecker run, ref Utf8JsonReader reader, long number)
+        public void Check(LineChecker run, ref JsonTokenizer reader, long number)
         {
             switch (RuleKind)
             {
