@@ -198,7 +198,7 @@ internal static class EndToEnd
             {
                 seconds[phase] = seconds.GetValueOrDefault(phase) + (now - _since);
                 // Per phase, on stderr: which phase raises the peak.
-                Console.Error.WriteLine($"  after {phase}: peak {Measurement.PeakResidentBytes() / 1e6:F0} MB, managed heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
+                Console.Error.WriteLine($"  after {phase}: peak {Measurement.PeakResidentBytes() / 1e6:F0} MB, managed heap {GC.GetTotalMemory(false) / 1e6:F0} MB, allocated {GC.GetTotalAllocatedBytes() / 1e6:F0} MB, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
             }
 
             _since = now;

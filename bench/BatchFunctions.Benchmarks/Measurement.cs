@@ -41,7 +41,8 @@ internal static class Measurement
     private static async Task<(long Bytes, long Lines)> ValidateAsync(string input)
     {
         await using var stream = Open(input);
-        var report = await JsonlValidator.ValidateAsync(stream, new JsonlValidationOptions { Endpoint = ApiEndpoint.ChatCompletions, Model = "mistral-small-latest" });
+        // As `batchfn validate` calls it: the file's length sizes the custom_id table up front.
+        var report = await JsonlValidator.ValidateAsync(stream, new JsonlValidationOptions { Endpoint = ApiEndpoint.ChatCompletions, Model = "mistral-small-latest", ExpectedBytes = stream.Length });
         if (!report.IsValid)
         {
             throw new InvalidDataException($"generated input invalid: {report.Errors[0]}");
