@@ -21,6 +21,17 @@ param mistralBaseAddress string = 'https://api.mistral.ai/'
 @description('Default model when an input blob names none.')
 param defaultModel string = 'mistral-small-latest'
 
+@description('Create an Event Grid topic (CloudEvents 1.0) that gets a BatchFunctions.BatchCompleted event per batch, published with the app identity.')
+param deployCompletionTopic bool = false
+
+@description('Completion webhook URL (it may carry a secret in its query); none when empty.')
+@secure()
+param webhookUrl string = ''
+
+@description('Standard Webhooks signing secret for the webhook (whsec_ and 24 to 64 random bytes in base64), kept in Key Vault; unsigned when empty.')
+@secure()
+param webhookSecret string = ''
+
 @description('Create the Event Grid subscription to the blob trigger. Its endpoint key exists only once the app code runs, so the first deployment leaves it off and the postdeploy hook turns it on.')
 param deployEventGridSubscription bool = false
 
@@ -43,6 +54,7 @@ var names = {
   plan: 'plan-bf-${environmentName}'
   app: 'func-bf-${token}'
   topic: 'evgt-bf-${environmentName}'
+  completionTopic: 'evgt-bf-done-${environmentName}'
 }
 var containers = [
   'batch-input'
@@ -100,6 +112,17 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     mistralApiKey: mistralApiKey
+    webhookSecret: webhookSecret
+  }
+}
+
+module completionTopic 'modules/completiontopic.bicep' = if (deployCompletionTopic) {
+  name: 'completionTopic'
+  params: {
+    name: names.completionTopic
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
   }
 }
 
@@ -132,6 +155,9 @@ module functionApp 'modules/functionapp.bicep' = {
     mistralBaseAddress: mistralBaseAddress
     defaultModel: defaultModel
     maximumInstanceCount: maximumInstanceCount
+    webhookUrl: webhookUrl
+    webhookSecretUri: empty(webhookSecret) ? '' : keyVault.outputs.webhookSecretUri
+    completionTopicEndpoint: deployCompletionTopic ? completionTopic!.outputs.endpoint : ''
   }
 }
 

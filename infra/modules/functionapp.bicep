@@ -37,6 +37,38 @@ param defaultModel string
 @description('Most instances.')
 param maximumInstanceCount int
 
+@description('Completion webhook URL; none when empty.')
+@secure()
+param webhookUrl string = ''
+
+@description('Key Vault secret URI of the webhook signing secret; unsigned deliveries when empty.')
+param webhookSecretUri string = ''
+
+@description('Event Grid topic endpoint for BatchCompleted CloudEvents; none when empty.')
+param completionTopicEndpoint string = ''
+
+// Optional notification settings, present only when configured.
+var notificationSettings = concat(
+  empty(webhookUrl) ? [] : [
+    {
+      name: 'Notifications__WebhookUrl'
+      value: webhookUrl
+    }
+  ],
+  empty(webhookSecretUri) ? [] : [
+    {
+      name: 'Notifications__WebhookSecret'
+      value: '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})'
+    }
+  ],
+  empty(completionTopicEndpoint) ? [] : [
+    {
+      name: 'Notifications__EventGridTopicEndpoint'
+      value: completionTopicEndpoint
+    }
+  ]
+)
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -94,7 +126,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [
+      appSettings: concat([
         {
           name: 'AzureWebJobsStorage__credential'
           value: 'managedidentity'
@@ -159,7 +191,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'Batch__Model'
           value: defaultModel
         }
-      ]
+      ], notificationSettings)
     }
   }
 }

@@ -84,7 +84,11 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.SectionName))
             .Validate(o => o.WebhookUrl is null || (o.WebhookUrl.IsAbsoluteUri && o.WebhookUrl.Scheme is "https" or "http"), "Notifications:WebhookUrl must be an absolute http(s) URL.")
             .Validate(o => o.WebhookAttempts is >= 1 and <= 20, "Notifications:WebhookAttempts must be from 1 to 20.")
+            .Validate(o => o.WebhookSecret is null || o.WebhookKey() is not null, "Notifications:WebhookSecret must be whsec_ followed by 24 to 64 random bytes in base64 (Standard Webhooks), e.g. from: echo whsec_$(openssl rand -base64 32).")
+            .Validate(o => o.WebhookSecret is null || o.WebhookUrl is not null, "Notifications:WebhookSecret is set but Notifications:WebhookUrl is not: there is nothing to sign.")
+            .Validate(o => o.EventGridTopicEndpoint is null || (o.EventGridTopicEndpoint.IsAbsoluteUri && (o.EventGridTopicEndpoint.Scheme == "https" || (o.EventGridTopicKey is not null && o.EventGridTopicEndpoint.Scheme == "http"))), "Notifications:EventGridTopicEndpoint must be an absolute https URL (http only with Notifications:EventGridTopicKey, for a local listener).")
             .ValidateOnStart();
+        services.AddSingleton<CompletionEventPublisher>();
         services.AddHttpClient<CompletionNotifier>()
             // The webhook URL may carry a secret in its query: no request logging by the factory.
             .RemoveAllLoggers()

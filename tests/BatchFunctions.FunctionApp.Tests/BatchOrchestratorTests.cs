@@ -29,6 +29,32 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_WebhookSecretAndTopicConfigured_DeliversASignedMessageAndOneCloudEventWhenItEnds()
+    {
+        const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        await using var listener = await NotificationListener.StartAsync();
+        await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Notifications:WebhookUrl"] = listener.Url("/hook").ToString(),
+            ["Notifications:WebhookSecret"] = secret,
+            ["Notifications:EventGridTopicEndpoint"] = listener.Url("/api/events").ToString(),
+            ["Notifications:EventGridTopicKey"] = "topic-key",
+        });
+        var source = await host.DropAsync("chained.jsonl", FunctionAppTestHost.Chat(2));
+
+        var (id, _) = await host.StartAsync(source);
+        var done = await host.WaitForEndAsync(id);
+
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        var delivery = Assert.Single(listener.To("/hook"));
+        Assert.Equal(id, delivery.Headers["webhook-id"]);
+        Assert.True(NotificationListener.VerifyStandardWebhook(secret, delivery.Headers, delivery.Body), "the receiver's check of the signature");
+        var cloudEvent = Assert.Single(JsonDocument.Parse(Assert.Single(listener.To("/api/events")).Body).RootElement.EnumerateArray());
+        Assert.Equal((id, "BatchFunctions.BatchCompleted", "Succeeded"), (cloudEvent.GetProperty("id").GetString(), cloudEvent.GetProperty("type").GetString(), cloudEvent.GetProperty("data").GetProperty("status").GetString()));
+        Assert.Equal(done.Outputs!.Results, cloudEvent.GetProperty("data").GetProperty("results").GetString());
+    }
+
+    [Fact]
     public async Task Run_ManyStepsWithFewPerGeneration_CrossesContinueAsNewAndFinishes()
     {
         await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?>

@@ -429,37 +429,41 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task CompletionWebhook_FailingOnceThenAccepting_GetsTheMessageOnARetryAndItsSecretIsNeverLogged()
+    public async Task CompletionWebhookAndEvent_FailingOnceThenAccepting_GetASignedMessageAndOneCloudEventAndNoSecretIsLogged()
     {
-        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var attempts = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var webhook = builder.Build();
-        webhook.MapPost("/hook", async (HttpRequest request) =>
+        const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        await using var listener = await NotificationListener.StartAsync(failFirst: 1);
+        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?>
         {
-            if (Interlocked.Increment(ref attempts) == 1)
-            {
-                return Results.StatusCode(503);
-            }
-
-            using var reader = new StreamReader(request.Body);
-            received.Enqueue(await reader.ReadToEndAsync());
-            return Results.Ok();
+            ["Notifications:WebhookUrl"] = listener.Url("/hook?sig=webhook-secret-123").ToString(),
+            ["Notifications:WebhookSecret"] = secret,
+            ["Notifications:EventGridTopicEndpoint"] = listener.Url("/api/events").ToString(),
+            ["Notifications:EventGridTopicKey"] = "topic-key-456",
         });
-        await webhook.StartAsync();
-        var address = webhook.Urls.First();
-        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Notifications:WebhookUrl"] = address + "/hook?sig=webhook-secret-123" });
         await host.StartRunnerAsync(null, "--no-queue");
 
         var source = await host.DropAsync("notify.jsonl", RunnerTestHost.Lines(3));
-        await host.EventuallyAsync(() => Task.FromResult(!received.IsEmpty), "the webhook to receive the completion");
-        var message = JsonDocument.Parse(Assert.Single(received)).RootElement;
+        await host.EventuallyAsync(() => Task.FromResult(listener.To("/hook").Count > 0 && listener.To("/api/events").Count > 0), "the webhook and the topic to receive the completion");
 
+        // The webhook is delivered first, refused once (503) and retried: three POSTs in all.
+        Assert.Equal(3, listener.Attempts);
+        var delivery = Assert.Single(listener.To("/hook"));
+        var message = JsonDocument.Parse(delivery.Body).RootElement;
         Assert.Equal(BatchInstanceId.From(source), message.GetProperty("id").GetString());
         Assert.Equal("Succeeded", message.GetProperty("status").GetString());
         Assert.Equal(3, message.GetProperty("succeeded").GetInt32());
-        Assert.Equal(2, attempts);
-        Assert.DoesNotContain("webhook-secret-123", host.RunnerOutput, StringComparison.Ordinal);
+        Assert.Equal(BatchInstanceId.From(source), delivery.Headers["webhook-id"]);
+        Assert.True(NotificationListener.VerifyStandardWebhook(secret, delivery.Headers, delivery.Body), "the receiver's check of the signature");
+
+        var published = Assert.Single(listener.To("/api/events"));
+        Assert.Equal("topic-key-456", published.Headers["aeg-sas-key"]);
+        var cloudEvent = Assert.Single(JsonDocument.Parse(published.Body).RootElement.EnumerateArray());
+        Assert.Equal(("BatchFunctions.BatchCompleted", BatchInstanceId.From(source)), (cloudEvent.GetProperty("type").GetString(), cloudEvent.GetProperty("id").GetString()));
+        Assert.Equal(("Succeeded", 3), (cloudEvent.GetProperty("data").GetProperty("status").GetString(), cloudEvent.GetProperty("data").GetProperty("succeeded").GetInt32()));
+
+        foreach (var secretText in new[] { "webhook-secret-123", secret, "topic-key-456" })
+        {
+            Assert.DoesNotContain(secretText, host.RunnerOutput, StringComparison.Ordinal);
+        }
     }
 }

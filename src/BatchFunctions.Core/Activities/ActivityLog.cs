@@ -22,4 +22,10 @@ internal static partial class ActivityLog
 
     [LoggerMessage(2006, LogLevel.Warning, "Completion of batch {InstanceId} not delivered to the webhook after its retries ({Reason}); the completion queue has it")]
     public static partial void WebhookFailed(ILogger logger, string instanceId, string reason);
+
+    [LoggerMessage(2007, LogLevel.Information, "Completion event of batch {InstanceId} published to the Event Grid topic")]
+    public static partial void EventPublished(ILogger logger, string instanceId);
+
+    [LoggerMessage(2008, LogLevel.Warning, "Completion event of batch {InstanceId} not published to the Event Grid topic after its retries ({Reason}); the completion queue has it")]
+    public static partial void EventFailed(ILogger logger, string instanceId, string reason);
 }
