@@ -15,6 +15,7 @@ internal static class BatchFnApp
         var root = new RootCommand("batchfn: run Mistral batch jobs with BatchFunctions.")
         {
             ValidateCommand.Create(output, error),
+            EstimateCommand.Create(output, error),
             RunCommand.Create(output, error),
             ServeCommand.Create(output, error),
             SubmitCommand.Create(output, error),

@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Configuration;
@@ -89,6 +90,11 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
             .Validate(o => o.EventGridTopicEndpoint is null || (o.EventGridTopicEndpoint.IsAbsoluteUri && (o.EventGridTopicEndpoint.Scheme == "https" || (o.EventGridTopicKey is not null && o.EventGridTopicEndpoint.Scheme == "http"))), "Notifications:EventGridTopicEndpoint must be an absolute https URL (http only with Notifications:EventGridTopicKey, for a local listener).")
             .ValidateOnStart();
         services.AddSingleton<CompletionEventPublisher>();
+        services.AddOptions<PricingOptions>().Bind(configuration.GetSection(PricingOptions.SectionName))
+            .Validate(o => o.BatchFactor is > 0 and <= 1, "Pricing:BatchFactor must be above 0 and at most 1 (Mistral documents 0.5).")
+            .Validate(o => o.BytesPerToken is > 0 and < 100 && o.EstimateError is >= 0 and < 1 && o.TokensPerMessage >= 0, "Pricing:BytesPerToken must be positive, Pricing:EstimateError from 0 to below 1 and Pricing:TokensPerMessage not negative.")
+            .Validate(o => o.Models.Values.All(m => m.InputPerMillion >= 0 && m.OutputPerMillion >= 0 && m.MaxOutputTokens >= 0), "Pricing:Models:*: prices and MaxOutputTokens must not be negative.")
+            .ValidateOnStart();
         services.AddHttpClient<CompletionNotifier>()
             // The webhook URL may carry a secret in its query: no request logging by the factory.
             .RemoveAllLoggers()

@@ -24,6 +24,7 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(ApiProblem))]
 [JsonSerializable(typeof(PoisonMessage))]
 [JsonSerializable(typeof(IdempotencyRecord))]
+[JsonSerializable(typeof(DryRunResponse))]
 public sealed partial class BatchJsonContext : JsonSerializerContext
 {
     /// <summary>

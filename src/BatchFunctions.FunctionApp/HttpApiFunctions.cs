@@ -37,6 +37,9 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
             case StartRefused refused:
                 return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
 
+            case StartDryRun dryRun:
+                return Json(dryRun.Response, BatchJsonContext.Readable.DryRunResponse, StatusCodes.Status200OK);
+
             case StartRepeated repeated:
                 return Started(request, repeated.InstanceId, created: false, await ReadStatusAsync(client, repeated.InstanceId, cancellationToken));
 

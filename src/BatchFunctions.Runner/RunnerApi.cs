@@ -73,6 +73,9 @@ public static class RunnerApi
             case StartRefused refused:
                 return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
 
+            case StartDryRun dryRun:
+                return Results.Json(dryRun.Response, BatchJsonContext.Readable.DryRunResponse);
+
             case StartRepeated repeated:
                 var known = await store.LoadAsync(repeated.InstanceId, context.RequestAborted) is (var knownState, _) ? BatchStatus.From(knownState, now) : null;
                 return Started(context, repeated.InstanceId, created: false, known);

@@ -52,6 +52,7 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
         var cloudEvent = Assert.Single(JsonDocument.Parse(Assert.Single(listener.To("/api/events")).Body).RootElement.EnumerateArray());
         Assert.Equal((id, "BatchFunctions.BatchCompleted", "Succeeded"), (cloudEvent.GetProperty("id").GetString(), cloudEvent.GetProperty("type").GetString(), cloudEvent.GetProperty("data").GetProperty("status").GetString()));
         Assert.Equal(done.Outputs!.Results, cloudEvent.GetProperty("data").GetProperty("results").GetString());
+        Assert.Equal(done.Cost!.Amount, cloudEvent.GetProperty("data").GetProperty("cost").GetProperty("amount").GetDecimal());
     }
 
     [Fact]

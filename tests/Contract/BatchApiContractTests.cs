@@ -144,6 +144,64 @@ public abstract class BatchApiContractTests
         Assert.Equal(1, await CountAsync(host.Storage.Archive));
     }
 
+    [Fact]
+    public async Task DryRun_JsonlInlineAndBlob_AnswersTheEstimateAndStoresAndStartsNothing()
+    {
+        await using var host = await StartHostAsync();
+        // Two requests of 8 bytes of text each ("question 1"): 4 + 4 tokens of text at 4 bytes a token... see the estimate.
+        var jsonl = Encoding.UTF8.GetBytes(string.Join("\n", Enumerable.Range(1, 2).Select(i =>
+            "{\"custom_id\":\"d" + i + "\",\"body\":{\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"0123456789abcdef\"}]}}")) + "\n");
+        await host.Storage.Input.GetBlobClient("priced.jsonl").UploadAsync(BinaryData.FromBytes(jsonl));
+
+        var upload = await host.SendAsync("POST", "api/batches?dry_run=true&model=mistral-large-latest", Jsonl, jsonl);
+        var inline = await host.SendAsync("POST", "api/batches?dry_run=true", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(3, ",")}}], "model": "mistral-small-latest"}"""));
+        var blob = await host.SendAsync("POST", "api/batches?dry_run=1", "application/json", """{"blob": {"name": "priced.jsonl"}}"""u8.ToArray());
+        var invalid = await host.SendAsync("POST", "api/batches?dry_run=true", Jsonl, "{\"custom_id\":\"x\"}\n"u8.ToArray());
+        var badFlag = await host.SendAsync("POST", "api/batches?dry_run=maybe", Jsonl, jsonl);
+
+        Assert.Equal((200, 200, 200), (upload.Status, inline.Status, blob.Status));
+        Assert.True(upload.Json.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(2, upload.Json.GetProperty("requests").GetInt64());
+        var estimate = upload.Json.GetProperty("estimate");
+        Assert.Equal("mistral-large-latest", estimate.GetProperty("model").GetString());
+        // 16 bytes of text each, at 4 bytes a token, plus 4 tokens a message: 8 a request.
+        Assert.Equal((32L, 16L, 200L), (estimate.GetProperty("prompt_text_bytes").GetInt64(), estimate.GetProperty("input_tokens").GetInt64(), estimate.GetProperty("output_tokens_bound").GetInt64()));
+        // mistral-large-latest at 2 in and 6 out per million live, half of it in a batch: at most (21 x 2 + 200 x 6) / 1e6 / 2.
+        Assert.Equal(0.000621m, estimate.GetProperty("batch_cost").GetProperty("high").GetDecimal());
+        Assert.Equal(0.001242m, estimate.GetProperty("live_cost").GetProperty("high").GetDecimal());
+        Assert.Equal(3, inline.Json.GetProperty("requests").GetInt64());
+        Assert.Equal((3L, "mistral-small-latest"), (inline.Json.GetProperty("estimate").GetProperty("requests_without_max_tokens").GetInt64(), inline.Json.GetProperty("estimate").GetProperty("model").GetString()));
+        Assert.Equal(estimate.GetProperty("input_tokens").GetInt64(), blob.Json.GetProperty("estimate").GetProperty("input_tokens").GetInt64());
+        Assert.Equal((400, "application/problem+json"), (invalid.Status, invalid.ContentType));
+        Assert.Contains("Nothing was stored or started", invalid.Body, StringComparison.Ordinal);
+        Assert.Equal((400, "application/problem+json"), (badFlag.Status, badFlag.ContentType));
+        Assert.Contains("dry_run", badFlag.Body, StringComparison.Ordinal);
+
+        // Only the blob this test put there; no batch.
+        Assert.Equal(1, await CountAsync(host.Storage.Input));
+        Assert.Empty((await host.SendAsync("GET", "api/batches")).Json.GetProperty("batches").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Finished_StatusAndSummary_CarryTheCostOfTheReportedUsage()
+    {
+        await using var host = await StartHostAsync();
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(2, ",")}}], "model": "mistral-small-latest"}"""));
+
+        var done = await WaitForEndAsync(host, started.Json.GetProperty("id").GetString()!);
+        var summary = (await host.SendAsync("GET", $"api/batches/{done.GetProperty("id").GetString()}/files/summary")).Json;
+
+        var cost = done.GetProperty("cost");
+        var usage = summary.GetProperty("usage").GetProperty("models").GetProperty("mistral-small-latest");
+        // mistral-small-latest: 0.1 in and 0.3 out per million live; a batch pays half.
+        var live = ((usage.GetProperty("prompt_tokens").GetInt64() * 0.1m) + (usage.GetProperty("completion_tokens").GetInt64() * 0.3m)) / 1_000_000m;
+        Assert.True(live > 0);
+        Assert.Equal(live / 2, cost.GetProperty("amount").GetDecimal());
+        Assert.Equal(live, cost.GetProperty("live_amount").GetDecimal());
+        Assert.Equal("USD", cost.GetProperty("currency").GetString());
+        Assert.Equal(cost.GetProperty("amount").GetDecimal(), summary.GetProperty("cost").GetProperty("amount").GetDecimal());
+    }
+
     /// <summary>Polls the status route until the batch is over (each poll is an API call, as a client makes it).</summary>
     protected static async Task<JsonElement> WaitForEndAsync(IContractHost host, string id)
     {

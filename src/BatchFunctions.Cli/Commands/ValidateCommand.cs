@@ -3,6 +3,7 @@ using System.Text.Json;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Pricing;
 
 namespace BatchFunctions.Cli.Commands;
 
@@ -53,10 +54,11 @@ internal static class ValidateCommand
                 MaxIssues = parse.GetValue(maxIssues),
             };
 
-            JsonlValidationReport report;
-            await using (var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+            var report = await ValidateFileAsync(path, options, cancellationToken);
+            if (report.IsValid)
             {
-                report = await JsonlValidator.ValidateAsync(stream, options with { ExpectedBytes = stream.Length }, cancellationToken);
+                // The job runs the default model when none is given, so that is what the estimate prices.
+                report = report with { Estimate = CostEstimator.Estimate(report, options.Model ?? new BatchDefaultsOptions().Model, CliPricing.Load()) };
             }
 
             if (parse.GetValue(json))
@@ -72,5 +74,12 @@ internal static class ValidateCommand
         });
 
         return command;
+    }
+
+    /// <summary>Validates <paramref name="path"/> as the workflow would, streaming it once.</summary>
+    internal static async Task<JsonlValidationReport> ValidateFileAsync(FileInfo path, JsonlValidationOptions options, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        return await JsonlValidator.ValidateAsync(stream, options with { ExpectedBytes = stream.Length }, cancellationToken);
     }
 }

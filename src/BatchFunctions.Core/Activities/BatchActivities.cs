@@ -7,6 +7,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,7 @@ public sealed class BatchActivities(
     IOptions<BatchDefaultsOptions> defaults,
     TimeProvider timeProvider,
     CompletionNotifier notifier,
+    IOptions<PricingOptions> pricing,
     ILogger<BatchActivities> logger)
 {
     private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
@@ -320,6 +322,7 @@ public sealed class BatchActivities(
             Errors: usage is not null && usage.Failed + usage.Missing + usage.NotProcessed > 0 ? errorsBlob.Uri.ToString() : null,
             Summary: summaryBlob.Uri.ToString());
         var completedAt = timeProvider.GetUtcNow();
+        var cost = CostEstimator.CostOf(usage, pricing.Value);
         var requests = usage?.Requests ?? state.Requests;
         var succeeded = usage?.Succeeded ?? 0;
         var message = BatchProgress.Describe(
@@ -336,15 +339,16 @@ public sealed class BatchActivities(
             [.. state.Parts.Select(p => new PartSummary(p.Index, p.JobId, p.JobStatus, p.Total, p.Completed, p.Succeeded, p.Failed, p.JobErrors ?? []))],
             state.StartedAt,
             completedAt,
-            outputs);
+            outputs,
+            cost);
         await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Readable.BatchSummary, cancellationToken);
 
         await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);
         await DeleteUploadedFilesAsync(state, cancellationToken);
         await SendCompletionAsync(
-            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, requests, succeeded, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure, usage?.NotProcessed ?? 0, message),
+            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, requests, succeeded, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure, usage?.NotProcessed ?? 0, message, cost),
             cancellationToken);
-        return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt));
+        return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt, cost));
     }
 
     /// <summary>

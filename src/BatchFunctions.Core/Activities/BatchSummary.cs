@@ -16,7 +16,8 @@ public sealed record BatchSummary(
     IReadOnlyList<PartSummary> Jobs,
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
-    BatchOutputs Outputs);
+    BatchOutputs Outputs,
+    Pricing.BatchCost? Cost = null);
 
 /// <summary>One job in summary.json.</summary>
 public sealed record PartSummary(int Part, string? JobId, string? Status, int Total, int Completed, int Succeeded, int Failed, IReadOnlyList<string> Errors);

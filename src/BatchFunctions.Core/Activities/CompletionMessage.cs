@@ -21,4 +21,5 @@ public sealed record CompletionMessage(
     string? Rejection,
     string? Failure,
     long NotProcessed = 0,
-    string? Message = null);
+    string? Message = null,
+    Pricing.BatchCost? Cost = null);

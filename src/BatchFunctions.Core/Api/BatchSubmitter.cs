@@ -21,6 +21,12 @@ namespace BatchFunctions.Core.Api;
 /// <param name="Report">The validation report of the content, when it was read.</param>
 public sealed record UploadResult(BatchSource? Source, IReadOnlyList<string> Errors, JsonlValidationReport? Report);
 
+/// <summary>What a dry run found: the validation report and the model the job would run, or why the request cannot start.</summary>
+/// <param name="Report">The validation of the content, when it was read.</param>
+/// <param name="Model">The job's model, as the settings resolve it.</param>
+/// <param name="Errors">Why the request is refused (settings, names, or the content's first errors).</param>
+public sealed record DryRunResult(JsonlValidationReport? Report, string? Model, IReadOnlyList<string> Errors);
+
 /// <summary>
 /// Turns a start request into the input blob version that identifies the batch: a referenced blob as it is
 /// now, or inline requests written to the input container with their settings as metadata. Problems come
@@ -42,6 +48,78 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, RequestOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var errors = CheckRequest(request, origin);
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        return request.Blob is { } blob ? await FromBlobAsync(blob, errors, cancellationToken) : await WriteInlineAsync(request, cancellationToken);
+    }
+
+    /// <summary>
+    /// A dry run of <paramref name="request"/>: the checks and the validation a start would make, on the referenced
+    /// blob (read, not changed) or the inline requests, with nothing written and nothing started.
+    /// </summary>
+    public async Task<DryRunResult> DryRunAsync(StartBatchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = CheckRequest(request, RequestOrigin.JsonBody);
+        if (errors.Count > 0)
+        {
+            return new DryRunResult(null, null, errors);
+        }
+
+        if (request.Blob is { } reference)
+        {
+            var blob = storage.Blobs.GetBlobContainerClient(reference.Container ?? storage.Options.InputContainer).GetBlobClient(reference.Name);
+            try
+            {
+                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+                var (blobValidation, blobErrors) = ValidationFor(properties.Value.Metadata);
+                if (blobValidation is null)
+                {
+                    return new DryRunResult(null, null, blobErrors);
+                }
+
+                var download = await blob.DownloadStreamingAsync(new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.Value.ETag } }, cancellationToken);
+                await using var content = download.Value.Content;
+                return new DryRunResult(await JsonlValidator.ValidateAsync(content, blobValidation with { ExpectedBytes = properties.Value.ContentLength }, cancellationToken), blobValidation.Model, []);
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                return new DryRunResult(null, null, [$"No blob '{reference.Name}' in container '{reference.Container ?? storage.Options.InputContainer}'."]);
+            }
+        }
+
+        var (validation, settingErrors) = ValidationFor(MetadataOf(request));
+        if (validation is null)
+        {
+            return new DryRunResult(null, null, settingErrors);
+        }
+
+        using var inline = await InlineContentAsync(request, cancellationToken);
+        var report = await JsonlValidator.ValidateAsync(inline, validation, cancellationToken);
+        return new DryRunResult(report, validation.Model, report.IsValid ? [] : [.. report.Errors.Select(InlineLine)]);
+    }
+
+    /// <summary>A dry run of a JSONL upload: the checks and the validation <see cref="UploadAsync"/> makes, reading the body once and storing nothing.</summary>
+    public async Task<DryRunResult> DryRunUploadAsync(Stream content, StartBatchRequest settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(settings);
+        var (validation, errors) = UploadValidation(settings);
+        if (validation is null)
+        {
+            return new DryRunResult(null, null, errors);
+        }
+
+        var report = await JsonlValidator.ValidateAsync(content, validation, cancellationToken);
+        return new DryRunResult(report, validation.Model, report.IsValid ? [] : [.. report.Errors.Select(e => e.Describe())]);
+    }
+
+    private List<string> CheckRequest(StartBatchRequest request, RequestOrigin origin)
+    {
         var errors = new List<string>();
         var hasRequests = request.Requests is { Count: > 0 };
         if ((request.Blob is null) == !hasRequests)
@@ -71,12 +149,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             CheckCustomIds(request.Requests, origin, errors);
         }
 
-        if (errors.Count > 0)
-        {
-            return (null, errors);
-        }
-
-        return request.Blob is { } blob ? await FromBlobAsync(blob, errors, cancellationToken) : await WriteInlineAsync(request, cancellationToken);
+        return errors;
     }
 
     private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> FromBlobAsync(BlobReference reference, List<string> errors, CancellationToken cancellationToken)
@@ -104,20 +177,13 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(settings);
-        var errors = new List<string>();
-        if (settings.Blob is not null || settings.Requests is not null)
+        var (validation, errors) = UploadValidation(settings);
+        if (validation is null)
         {
-            errors.Add("A JSONL upload is the requests itself: give only its name and settings.");
+            return new UploadResult(null, errors, null);
         }
 
-        CheckSettings(settings, RequestOrigin.Query, errors);
         var metadata = MetadataOf(settings);
-        var (validation, settingErrors) = ValidationFor(metadata);
-        if (errors.Count > 0 || validation is null)
-        {
-            return new UploadResult(null, errors.Count > 0 ? errors : settingErrors, null);
-        }
-
         var name = settings.Name ?? NewName("uploads");
         var blob = storage.Input.GetBlockBlobClient(name);
         var (blocks, report) = await StageValidatedAsync(content, blob, validation, cancellationToken);
@@ -128,6 +194,20 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 
         var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Metadata = metadata }, cancellationToken);
         return new UploadResult(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, committed.Value.ETag.ToString()), errors, report);
+    }
+
+    /// <summary>How a JSONL upload with <paramref name="settings"/> is validated, or why its settings are refused.</summary>
+    private (JsonlValidationOptions? Options, IReadOnlyList<string> Errors) UploadValidation(StartBatchRequest settings)
+    {
+        var errors = new List<string>();
+        if (settings.Blob is not null || settings.Requests is not null)
+        {
+            errors.Add("A JSONL upload is the requests itself: give only its name and settings.");
+        }
+
+        CheckSettings(settings, RequestOrigin.Query, errors);
+        var (validation, settingErrors) = ValidationFor(MetadataOf(settings));
+        return errors.Count > 0 || validation is null ? (null, errors.Count > 0 ? errors : settingErrors) : (validation, []);
     }
 
     /// <summary>
@@ -368,12 +448,10 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         return metadata;
     }
 
-    /// <summary>Writes inline requests as the input blob, once they pass the validation the workflow would apply.</summary>
-    private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    /// <summary>Inline requests as JSONL, one line each (the request is held in memory already: its size is the host's limit).</summary>
+    private static async Task<MemoryStream> InlineContentAsync(StartBatchRequest request, CancellationToken cancellationToken)
     {
-        var name = request.Name ?? NewName("inline");
-        var metadata = MetadataOf(request);
-        using var content = new MemoryStream();
+        var content = new MemoryStream();
         await using (var writer = new Utf8JsonWriter(content))
         {
             foreach (var line in request.Requests!)
@@ -385,8 +463,18 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             }
         }
 
-        // The request is held in memory already (its size is the host's limit): check it before storing it.
         content.Position = 0;
+        return content;
+    }
+
+    /// <summary>Writes inline requests as the input blob, once they pass the validation the workflow would apply.</summary>
+    private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Name ?? NewName("inline");
+        var metadata = MetadataOf(request);
+        using var content = await InlineContentAsync(request, cancellationToken);
+
+        // The request is held in memory already (its size is the host's limit): check it before storing it.
         var (validation, settingErrors) = ValidationFor(metadata);
         if (validation is null)
         {

@@ -21,3 +21,7 @@ public sealed record StartSource(BatchSource Source, string? IdempotencyKey, str
 /// <summary>The same request came before with the same <c>Idempotency-Key</c>: answer with its batch.</summary>
 /// <param name="InstanceId">The batch it started.</param>
 public sealed record StartRepeated(string InstanceId) : StartDecision;
+
+/// <summary>A dry run (<c>?dry_run=true</c>) of a request that would start: what it would run and cost; nothing was stored or started.</summary>
+/// <param name="Response">The answer's body.</param>
+public sealed record StartDryRun(DryRunResponse Response) : StartDecision;

@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Workflow;
+using Microsoft.Extensions.Options;
 
 namespace BatchFunctions.Core.Api;
 
@@ -10,7 +13,7 @@ namespace BatchFunctions.Core.Api;
 /// request within the retention give the batch it started; the same key with another request is refused).
 /// The body is fingerprinted in the pass that parses or stores it. Body size limits are the host's.
 /// </summary>
-public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStore idempotency)
+public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStore idempotency, IOptions<PricingOptions> pricing)
 {
     /// <summary>What the request comes to.</summary>
     /// <param name="body">The request body.</param>
@@ -25,6 +28,17 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
         if (idempotencyKey is not null && IdempotencyStore.CheckKey(idempotencyKey) is { } keyProblem)
         {
             return new StartRefused(400, "Invalid Idempotency-Key", keyProblem);
+        }
+
+        if (!TryDryRun(query, out var dryRun))
+        {
+            return new StartRefused(400, "Invalid start request", "The query parameter 'dry_run' must be true or false.");
+        }
+
+        if (dryRun)
+        {
+            // Nothing is started, so there is nothing for an Idempotency-Key to remember.
+            return await DryRunAsync(body, contentType, query, cancellationToken);
         }
 
         var previous = idempotencyKey is null ? null : await idempotency.FindAsync(idempotencyKey, cancellationToken);
@@ -85,6 +99,74 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
         return source is null
             ? new StartRefused(400, "Invalid start request", string.Join(" ", errors), errors)
             : new StartSource(source, idempotencyKey, hash);
+    }
+
+    private static bool TryDryRun(Func<string, IReadOnlyList<string?>> query, out bool dryRun)
+    {
+        dryRun = false;
+        var values = query("dry_run");
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count > 1)
+        {
+            return false;
+        }
+
+        switch (values[0]?.ToLowerInvariant())
+        {
+            case "true" or "1" or "":
+                dryRun = true;
+                return true;
+            case "false" or "0":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task<StartDecision> DryRunAsync(Stream body, string? contentType, Func<string, IReadOnlyList<string?>> query, CancellationToken cancellationToken)
+    {
+        DryRunResult result;
+        if (UploadQuery.IsJsonl(contentType))
+        {
+            if (UploadQuery.Parse(query) is not { } settings)
+            {
+                return new StartRefused(400, "Invalid start request", "The query parameter 'timeout_hours' must be a whole number and each 'metadata' a key=value pair.");
+            }
+
+            result = await submitter.DryRunUploadAsync(body, settings, cancellationToken);
+        }
+        else
+        {
+            StartBatchRequest? request;
+            try
+            {
+                request = await JsonSerializer.DeserializeAsync(body, BatchJsonContext.Readable.StartBatchRequest, cancellationToken);
+            }
+            catch (JsonException exception)
+            {
+                return new StartRefused(400, "Invalid JSON", $"The body must be a JSON start request ({{\"blob\": {{\"name\": ...}}}} or {{\"requests\": [...]}}), or JSONL with Content-Type application/x-ndjson; the JSON breaks at line {exception.LineNumber + 1}.");
+            }
+
+            result = await submitter.DryRunAsync(request ?? new StartBatchRequest(), cancellationToken);
+        }
+
+        if (result.Report is not { IsValid: true } report)
+        {
+            // The answer the start itself would give.
+            return result.Report is { } invalid
+                ? new StartRefused(400, "Invalid JSONL", BatchProgress.DescribeRejection(invalid.ErrorCount, null, invalid.Errors.Count > 0 ? invalid.Errors[0] : null).TrimEnd('.') + ". Nothing was stored or started.", result.Errors)
+                : new StartRefused(400, "Invalid start request", string.Join(" ", result.Errors), result.Errors);
+        }
+
+        var estimate = CostEstimator.Estimate(report, result.Model, pricing.Value);
+        var message = estimate.BatchCost is { } cost
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Valid: {report.Requests} requests for {result.Model}, about {estimate.InputTokens} input tokens, {estimate.Currency} {cost.Low:0.########} to {cost.High:0.########} at batch prices. Nothing was stored or started.")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Valid: {report.Requests} requests for {result.Model}, about {estimate.InputTokens} input tokens; {estimate.Note} Nothing was stored or started.");
+        return new StartDryRun(new DryRunResponse(true, message, report.Requests, report.Bytes, report.WarningCount, report.Warnings, estimate));
     }
 
     /// <summary>Records which batch a keyed request started; returns the batch the key stands for (another's, when a twin request won).</summary>

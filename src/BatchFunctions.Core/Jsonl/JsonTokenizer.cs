@@ -56,6 +56,9 @@ internal ref struct JsonTokenizer
 
     public bool ValueIsEscaped { get; private set; }
 
+    /// <summary>How many containers are open (a container's start token counts itself).</summary>
+    public readonly int CurrentDepth => _depth;
+
     /// <summary>Where the reader stands, from the start of the text (what an error reports).</summary>
     public readonly int BytesConsumed => _position;
 
@@ -130,6 +133,36 @@ internal ref struct JsonTokenizer
             {
             }
         }
+    }
+
+    /// <summary>Like <see cref="Skip"/>, answering the bytes of the string values skipped (as written, escapes included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public long SkipCountingStrings()
+    {
+        if (TokenType == JsonTokenType.PropertyName)
+        {
+            Read();
+        }
+
+        if (TokenType == JsonTokenType.String)
+        {
+            return _valueEnd - _valueStart;
+        }
+
+        long bytes = 0;
+        if (TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            var depth = _depth;
+            while (Read() && _depth >= depth)
+            {
+                if (TokenType == JsonTokenType.String)
+                {
+                    bytes += _valueEnd - _valueStart;
+                }
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>Whether the current string or property name, decoded, is <paramref name="utf8"/>.</summary>

@@ -145,6 +145,15 @@ public static class JsonlValidator
 
         /// <summary>Where among the line's errors a duplicate custom_id belongs; -1 when it has no id to check.</summary>
         public int DuplicateAt;
+
+        /// <summary>Bytes of prompt text in the body's input (message contents, inputs), for the estimate.</summary>
+        public long PromptBytes;
+
+        public int Messages;
+
+        public long MaxTokens;
+
+        public bool HasMaxTokens;
     }
 
     /// <summary>Consecutive lines copied out of the reader's buffer, and the issues their check found.</summary>
@@ -250,6 +259,11 @@ public static class JsonlValidator
 
         public long Requests { get; private set; }
 
+        private long _promptBytes;
+        private long _messages;
+        private long _maxTokens;
+        private long _withoutMaxTokens;
+
         /// <summary>Takes a checked batch's findings, line by line, in the order one pass over the lines would have made them.</summary>
         public async ValueTask TakeAsync(LineBatch batch, CancellationToken cancellationToken)
         {
@@ -268,6 +282,10 @@ public static class JsonlValidator
                     if (!entry.Blank)
                     {
                         CountRequest(entry.Number);
+                        _promptBytes += entry.PromptBytes;
+                        _messages += entry.Messages;
+                        _maxTokens += entry.MaxTokens;
+                        _withoutMaxTokens += entry.HasMaxTokens ? 0 : 1;
                     }
 
                     var duplicate = entry.DuplicateAt >= 0 && !_ids.AddHash(entry.Hash);
@@ -324,6 +342,10 @@ public static class JsonlValidator
                 WarningCount = _warningCount,
                 Errors = _errors.OrderBy(e => e.Line).ToList(),
                 Warnings = _warnings,
+                PromptTextBytes = _promptBytes,
+                Messages = _messages,
+                MaxTokens = _maxTokens,
+                RequestsWithoutMaxTokens = _withoutMaxTokens,
             };
         }
 
@@ -580,6 +602,18 @@ public static class JsonlValidator
                     found = true;
                     _rule.Check(this, ref reader, number);
                 }
+                else if (reader.ValueTextEquals("max_tokens"u8))
+                {
+                    reader.Read();
+                    ref var entry = ref batch[_current];
+                    if (reader.TokenType == JsonTokenType.Number && System.Buffers.Text.Utf8Parser.TryParse(reader.ValueSpan, out long maxTokens, out var used) && used == reader.ValueSpan.Length && maxTokens >= 0)
+                    {
+                        entry.MaxTokens = maxTokens;
+                        entry.HasMaxTokens = true;
+                    }
+
+                    reader.Skip();
+                }
                 else if (_model is not null && reader.ValueTextEquals("model"u8))
                 {
                     reader.Read();
@@ -636,7 +670,7 @@ public static class JsonlValidator
                 _ => false,
             };
             var kind = Describe(reader.TokenType);
-            reader.Skip();
+            batch[_current].PromptBytes += reader.SkipCountingStrings();
             if (!ok)
             {
                 var expected = string.Join(" or ", new[] { stringAllowed ? "a string" : null, arrayAllowed ? "an array" : null, objectAllowed ? "an object" : null }.Where(e => e is not null));
@@ -655,6 +689,7 @@ public static class JsonlValidator
                 return;
             }
 
+            batch[_current].Messages++;
             var hasRole = false;
             var hasContent = false;
             var hasToolCalls = false;
@@ -677,6 +712,9 @@ public static class JsonlValidator
                     {
                         Error(number, Path(index, "content"), JsonlCodes.InvalidField, $"{Path(index, "content")} must be a string or an array of parts.");
                     }
+
+                    batch[_current].PromptBytes += reader.SkipCountingStrings();
+                    continue;
                 }
                 else
                 {

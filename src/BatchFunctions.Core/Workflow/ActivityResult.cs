@@ -84,4 +84,4 @@ public sealed record JobSnapshot(
 public sealed record CollectedPayload(bool HasOutput, bool HasErrors, JobSnapshot? Job = null) : ActivityPayload;
 
 /// <summary>The batch's files (finalize, reject); an outcome when finalizing found it other than decided (results missing).</summary>
-public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null, DateTimeOffset? CompletedAt = null) : ActivityPayload;
+public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null, DateTimeOffset? CompletedAt = null, Pricing.BatchCost? Cost = null) : ActivityPayload;

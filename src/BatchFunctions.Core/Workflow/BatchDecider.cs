@@ -187,7 +187,7 @@ public static class BatchDecider
                 return AfterCollect(UpdatePart(state, collect.PartIndex, p => (collected.Job is { } seen ? WithSnapshot(p, seen) : p) with { Collected = true }));
             case (FinalizeCall finalize, FinishedPayload finished):
                 // summary.json's completed_at and the status's are one instant: the one finalize wrote.
-                return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, finished.CompletedAt ?? at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure };
+                return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, finished.CompletedAt ?? at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure, Cost = finished.Cost };
             default:
                 throw new InvalidOperationException($"No transition for {result.Call.Name} with {result.Payload?.GetType().Name ?? "no payload"} in phase {state.Phase}.");
         }

@@ -23,6 +23,7 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="Failure">The error that failed it, in words (the server's message included).</param>
 /// <param name="Outputs">Where its files are.</param>
 /// <param name="CompletedAt">When it completed.</param>
+/// <param name="Cost">What it cost at batch prices, from the usage Mistral reported (set by finalize).</param>
 /// <param name="Steps">Steps decided so far, so that a driver can restart its history now and then.</param>
 /// <param name="Workflow">
 /// The workflow options in force when the batch started, kept so that a deploy that changes a setting does
@@ -49,7 +50,8 @@ public sealed record BatchState(
     BatchOutputs? Outputs = null,
     DateTimeOffset? CompletedAt = null,
     int Steps = 0,
-    WorkflowOptions? Workflow = null)
+    WorkflowOptions? Workflow = null,
+    Pricing.BatchCost? Cost = null)
 {
     /// <summary>The schema written by this code.</summary>
     public const int CurrentSchemaVersion = 1;

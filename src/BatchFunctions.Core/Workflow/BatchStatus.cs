@@ -24,7 +24,8 @@ public sealed record BatchStatus(
     string? LastError,
     bool CancelRequested,
     DateTimeOffset StartedAt,
-    DateTimeOffset? CompletedAt)
+    DateTimeOffset? CompletedAt,
+    Pricing.BatchCost? Cost = null)
 {
     /// <summary>The status of <paramref name="state"/> as seen at <paramref name="now"/>.</summary>
     public static BatchStatus From(BatchState state, DateTimeOffset now)
@@ -53,7 +54,8 @@ public sealed record BatchStatus(
             state.Retry?.LastError,
             state.CancelRequested,
             state.StartedAt,
-            state.CompletedAt);
+            state.CompletedAt,
+            state.Cost);
     }
 
     private static DateTimeOffset? Estimate(BatchState state, DateTimeOffset now, long completed)

@@ -71,11 +71,69 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal("not_an_object", error.GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task Estimate_ValidFile_PrintsTokensAndTheCostAtBatchAndLivePrices()
+    {
+        // 40 bytes of text and one message each: 10 + 4 tokens; max_tokens 50 and 150.
+        var text = new string('w', 40);
+        var path = Write("priced.jsonl", $$$"""
+            {"custom_id":"a","body":{"max_tokens":50,"messages":[{"role":"user","content":"{{{text}}}"}]}}
+            {"custom_id":"b","body":{"max_tokens":150,"messages":[{"role":"user","content":[{"type":"text","text":"{{{text}}}"}]}]}}
+            """ + "\n");
+
+        var (code, output, _) = await RunAsync("estimate", path, "--model", "mistral-medium-latest", "--json");
+
+        Assert.Equal(0, code);
+        var estimate = JsonDocument.Parse(output).RootElement;
+        // The parts array counts its strings: "text" (4 bytes) and the 40.
+        Assert.Equal((84L, 2L, 200L, 0L), (estimate.GetProperty("prompt_text_bytes").GetInt64(), estimate.GetProperty("requests").GetInt64(), estimate.GetProperty("output_tokens_bound").GetInt64(), estimate.GetProperty("requests_without_max_tokens").GetInt64()));
+        Assert.Equal(29, estimate.GetProperty("input_tokens").GetInt64());
+        // mistral-medium-latest: 0.4 in, 2 out per million live; batch half. Low: 20 tokens in; high: 38 in and 200 out.
+        Assert.Equal((0.000004m, 0.0002076m), (estimate.GetProperty("batch_cost").GetProperty("low").GetDecimal(), estimate.GetProperty("batch_cost").GetProperty("high").GetDecimal()));
+        Assert.Equal(0.0004152m, estimate.GetProperty("live_cost").GetProperty("high").GetDecimal());
+
+        var (_, text2, _) = await RunAsync("estimate", path, "--model", "mistral-medium-latest");
+        Assert.Contains("2 requests for mistral-medium-latest", text2, StringComparison.Ordinal);
+        Assert.Contains("cost (batch)   USD 0.000004 to 0.0002076", text2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Estimate_UnpricedModelAndInvalidFile_SayWhyThereIsNoCost()
+    {
+        var good = Write("good.jsonl", "{\"custom_id\":\"a\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}\n");
+        var bad = Write("bad.jsonl", "[]\n");
+
+        var (code, output, _) = await RunAsync("estimate", good, "--model", "my-fine-tune", "--json");
+        var (badCode, _, badError) = await RunAsync("estimate", bad);
+
+        Assert.Equal(0, code);
+        var estimate = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(JsonValueKind.Null, estimate.GetProperty("batch_cost").ValueKind);
+        Assert.Contains("Pricing:Models:my-fine-tune:InputPerMillion", estimate.GetProperty("note").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, badCode);
+        Assert.Contains("bad.jsonl:1: error: not_an_object", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_JsonOfAValidFile_CarriesTheEstimate()
+    {
+        var path = Write("ok.jsonl", "{\"custom_id\":\"a\",\"body\":{\"max_tokens\":7,\"messages\":[{\"role\":\"user\",\"content\":\"12345678\"}]}}\n");
+
+        var (code, output, _) = await RunAsync("validate", path, "--json");
+
+        Assert.Equal(0, code);
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.Equal((8L, 1L, 7L), (report.GetProperty("prompt_text_bytes").GetInt64(), report.GetProperty("messages").GetInt64(), report.GetProperty("max_tokens").GetInt64()));
+        Assert.Equal(("mistral-small-latest", 6L), (report.GetProperty("estimate").GetProperty("model").GetString(), report.GetProperty("estimate").GetProperty("input_tokens").GetInt64()));
+    }
+
     [Theory]
     [InlineData("validate")]
     [InlineData("validate", "/no/such/file.jsonl")]
     [InlineData("validate", "FILE", "--endpoint", "/v1/unknown")]
     [InlineData("validate", "FILE", "--max-line-bytes", "zero")]
+    [InlineData("estimate", "/no/such/file.jsonl")]
+    [InlineData("estimate", "FILE", "--endpoint", "/v1/unknown")]
     [InlineData("frobnicate")]
     public async Task Validate_UsageErrors_ExitTwoWithAMessage(params string[] args)
     {
