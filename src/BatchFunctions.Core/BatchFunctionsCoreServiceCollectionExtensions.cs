@@ -119,6 +119,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         services.AddTransient<BatchSubmitter>();
         services.AddTransient<IdempotencyStore>();
         services.AddTransient<StartRequestReader>();
+        services.AddTransient<BatchRetrier>();
         return services;
     }
 

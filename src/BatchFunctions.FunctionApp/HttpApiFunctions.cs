@@ -17,7 +17,7 @@ namespace BatchFunctions.FunctionApp;
 /// The HTTP API, with the runner's routes and contracts: start, get, list, cancel, files. Errors are RFC 9457
 /// problem details. Function keys protect every route.
 /// </summary>
-public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader reader, MistralClient mistral, BatchStorage storage, TimeProvider timeProvider)
+public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader reader, BatchRetrier retrier, MistralClient mistral, BatchStorage storage, TimeProvider timeProvider)
 {
     /// <summary><c>POST /api/batches</c> (JSON start request, or a JSONL body): 202 (200 when it already existed) with the status and cancel URLs.</summary>
     [Function(nameof(StartBatch))]
@@ -32,6 +32,28 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         // A JSONL body is streamed into the input container; the host's request size limit applies.
         var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
         var decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, cancellationToken);
+        return await AnswerAsync(request, decision, client, cancellationToken);
+    }
+
+    /// <summary><c>POST /api/batches/{id}/retry?only=...&amp;model=...</c>: a new batch of the lines of a finished batch that did not succeed.</summary>
+    [Function(nameof(RetryBatch))]
+    public async Task<IActionResult> RetryBatch(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches/{id}/retry")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(client);
+        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var parent = await ReadStatusAsync(client, id, cancellationToken);
+        var decision = await retrier.PrepareAsync(id, parent, request.Query["only"].FirstOrDefault(), request.Query["model"].FirstOrDefault(), key, cancellationToken);
+        return await AnswerAsync(request, decision, client, cancellationToken);
+    }
+
+    /// <summary>Acts on what a start (or retry) request came to, as the runner does.</summary>
+    private async Task<IActionResult> AnswerAsync(HttpRequest request, StartDecision decision, DurableTaskClient client, CancellationToken cancellationToken)
+    {
         switch (decision)
         {
             case StartRefused refused:
@@ -46,18 +68,18 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
             case StartSource start:
                 var (instanceId, started) = await starter.StartAsync(client, start.Source, cancellationToken);
                 var remembered = await reader.RememberAsync(start, instanceId, cancellationToken);
-                return Started(request, remembered, started && remembered == instanceId, await ReadStatusAsync(client, remembered, cancellationToken));
+                return Started(request, remembered, started && remembered == instanceId, await ReadStatusAsync(client, remembered, cancellationToken), start.Retry);
 
             default:
                 throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");
         }
     }
 
-    private static ContentResult Started(HttpRequest request, string instanceId, bool created, BatchStatus? status)
+    private static ContentResult Started(HttpRequest request, string instanceId, bool created, BatchStatus? status, RetryPlan? retry = null)
     {
         var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         request.HttpContext.Response.Headers.Location = self;
-        return Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Readable.StartBatchResponse, created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status, retry), BatchJsonContext.Readable.StartBatchResponse, created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary><c>GET /api/batches/{id}</c>: the shared status record.</summary>
@@ -69,6 +91,11 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         CancellationToken cancellationToken)
     {
         var status = await ReadStatusAsync(client, id, cancellationToken);
+        if (status is { Phase: BatchPhase.Completed })
+        {
+            status = status with { Retries = await retrier.ListRetriesAsync(status.InputName, status.Id, cancellationToken) };
+        }
+
         return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown batch", $"No batch '{id}'.") : Json(status, BatchJsonContext.Readable.BatchStatus, StatusCodes.Status200OK);
     }
 

@@ -29,6 +29,7 @@ public static class RunnerApi
         endpoints.MapGet("/api/batches", ListAsync);
         endpoints.MapGet("/api/batches/{id}", GetAsync);
         endpoints.MapPost("/api/batches/{id}/cancel", CancelAsync);
+        endpoints.MapPost("/api/batches/{id}/retry", RetryAsync);
         endpoints.MapGet("/api/batches/{id}/files/{kind}", FileAsync);
         endpoints.MapPost("/api/events", EventGridWebhook.ReceiveAsync);
         endpoints.MapMethods("/api/events", ["OPTIONS"], EventGridWebhook.Handshake);
@@ -67,6 +68,22 @@ public static class RunnerApi
             return TooLarge(limit, upload);
         }
 
+        return await AnswerAsync(context, decision, reader, runner, store, scheduler, timeProvider);
+    }
+
+    /// <summary><c>POST /api/batches/{id}/retry?only=...&amp;model=...</c>: a new batch of the lines of a finished batch that did not succeed.</summary>
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, BatchRetrier retrier, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
+    {
+        var request = context.Request;
+        var parent = await store.LoadAsync(id, context.RequestAborted) is (var state, _) ? BatchStatus.From(state, timeProvider.GetUtcNow()) : null;
+        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var decision = await retrier.PrepareAsync(id, parent, request.Query["only"].FirstOrDefault(), request.Query["model"].FirstOrDefault(), key, context.RequestAborted);
+        return await AnswerAsync(context, decision, reader, runner, store, scheduler, timeProvider);
+    }
+
+    /// <summary>Acts on what a start (or retry) request came to, as the Function App does.</summary>
+    private static async Task<IResult> AnswerAsync(HttpContext context, StartDecision decision, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
+    {
         var now = timeProvider.GetUtcNow();
         switch (decision)
         {
@@ -89,25 +106,36 @@ public static class RunnerApi
 
                 scheduler.Wake();
                 var instanceId = await reader.RememberAsync(start, state.InstanceId, context.RequestAborted);
-                return Started(context, instanceId, started.Created && instanceId == state.InstanceId, instanceId == state.InstanceId ? BatchStatus.From(state, now) : null);
+                return Started(context, instanceId, started.Created && instanceId == state.InstanceId, instanceId == state.InstanceId ? BatchStatus.From(state, now) : null, start.Retry);
 
             default:
                 throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");
         }
     }
 
-    private static IResult Started(HttpContext context, string instanceId, bool created, BatchStatus? status)
+    private static IResult Started(HttpContext context, string instanceId, bool created, BatchStatus? status, RetryPlan? retry = null)
     {
         var request = context.Request;
         var self = $"{request.Scheme}://{request.Host}{request.PathBase}/api/batches/{instanceId}";
         context.Response.Headers.Location = self;
-        return Results.Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status), BatchJsonContext.Readable.StartBatchResponse, statusCode: created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
+        return Results.Json(new StartBatchResponse(instanceId, created, self, self + "/cancel", status, retry), BatchJsonContext.Readable.StartBatchResponse, statusCode: created ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> GetAsync(string id, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken) =>
-        await store.LoadAsync(id, cancellationToken) is (var state, _)
-            ? Results.Json(BatchStatus.From(state, timeProvider.GetUtcNow()), BatchJsonContext.Readable.BatchStatus)
-            : UnknownBatch(id);
+    private static async Task<IResult> GetAsync(string id, InstanceStore store, BatchRetrier retrier, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (await store.LoadAsync(id, cancellationToken) is not (var state, _))
+        {
+            return UnknownBatch(id);
+        }
+
+        var status = BatchStatus.From(state, timeProvider.GetUtcNow());
+        if (status.Phase == BatchPhase.Completed)
+        {
+            status = status with { Retries = await retrier.ListRetriesAsync(status.InputName, status.Id, cancellationToken) };
+        }
+
+        return Results.Json(status, BatchJsonContext.Readable.BatchStatus);
+    }
 
     private static async Task<IResult> ListAsync(HttpRequest request, InstanceStore store, TimeProvider timeProvider, CancellationToken cancellationToken)
     {

@@ -10,6 +10,8 @@ public sealed class FunctionAppApiContractTests(AzuriteFixture azurite) : BatchA
     {
         public Core.Storage.BatchStorage Storage => host.Storage;
 
+        public HttpClient EmulatorAdmin => host.Admin;
+
         public async Task<ApiAnswer> SendAsync(string method, string path, string? contentType = null, byte[]? body = null, IReadOnlyDictionary<string, string>? headers = null)
         {
             var answer = await HttpFunctions.SendAsync(host, method, path, contentType, body, headers);

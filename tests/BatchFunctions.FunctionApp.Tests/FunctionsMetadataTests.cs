@@ -38,6 +38,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("ListBatches", "batches", "get")]
     [InlineData("GetBatch", "batches/{id}", "get")]
     [InlineData("CancelBatch", "batches/{id}/cancel", "post")]
+    [InlineData("RetryBatch", "batches/{id}/retry", "post")]
     [InlineData("GetBatchFile", "batches/{id}/files/{kind}", "get")]
     public void HttpTriggers_HaveTheRunnersRoutesBehindFunctionKeys(string name, string route, string method)
     {
@@ -55,7 +56,7 @@ public sealed class FunctionsMetadataTests
         string[] activities = [ActivityNames.ValidateInput, ActivityNames.RejectInput, ActivityNames.StageParts, ActivityNames.UploadPart, ActivityNames.CreateJob, ActivityNames.PollJobs, ActivityNames.CancelJobs, ActivityNames.CollectPart, ActivityNames.FinalizeBatch];
 
         Assert.All(activities, name => Trigger(name, "activityTrigger"));
-        Assert.Equal(1 + 9 + 2 + 1 + 5, Functions.Value.Count);
+        Assert.Equal(1 + 9 + 2 + 1 + 6, Functions.Value.Count);
     }
 
     private static JsonElement Trigger(string function, string type)

@@ -50,6 +50,7 @@ public static class HttpFunctions
             ("GET", ["api", "batches"]) => await functions.ListBatches(request, client, none),
             ("GET", ["api", "batches", var id]) => await functions.GetBatch(request, id, client, none),
             ("POST", ["api", "batches", var id, "cancel"]) => await functions.CancelBatch(request, id, client, none),
+            ("POST", ["api", "batches", var id, "retry"]) => await functions.RetryBatch(request, id, client, none),
             ("GET", ["api", "batches", var id, "files", var kind]) => await functions.GetBatchFile(request, id, kind, client, none),
             _ => new ContentResult { StatusCode = 404, ContentType = "application/problem+json", Content = "{\"title\":\"Not found\",\"status\":404}" },
         };

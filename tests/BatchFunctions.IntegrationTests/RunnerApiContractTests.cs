@@ -15,6 +15,8 @@ public sealed class RunnerApiContractTests(AzuriteFixture azurite) : BatchApiCon
     {
         public Core.Storage.BatchStorage Storage => host.Storage;
 
+        public HttpClient EmulatorAdmin => host.Admin;
+
         public async Task<ApiAnswer> SendAsync(string method, string path, string? contentType = null, byte[]? body = null, IReadOnlyDictionary<string, string>? headers = null)
         {
             using var message = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));

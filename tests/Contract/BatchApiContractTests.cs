@@ -16,6 +16,9 @@ public interface IContractHost : IAsyncDisposable
 {
     BatchStorage Storage { get; }
 
+    /// <summary>The emulator's admin API (faults, forced job outcomes).</summary>
+    HttpClient EmulatorAdmin { get; }
+
     Task<ApiAnswer> SendAsync(string method, string path, string? contentType = null, byte[]? body = null, IReadOnlyDictionary<string, string>? headers = null);
 }
 
@@ -200,6 +203,51 @@ public abstract class BatchApiContractTests
         Assert.Equal(live, cost.GetProperty("live_amount").GetDecimal());
         Assert.Equal("USD", cost.GetProperty("currency").GetString());
         Assert.Equal(cost.GetProperty("amount").GetDecimal(), summary.GetProperty("cost").GetProperty("amount").GetDecimal());
+    }
+
+    [Fact]
+    public async Task Retry_FailedBatch_StartsOneBatchOfTheLinesThatCanSucceedLinkedBothWays()
+    {
+        await using var host = await StartHostAsync();
+        // The first job fails after 3 requests; line 2 is refused by the model (a 400 that no retry changes).
+        using (var outcome = new StringContent("""{"status":"FAILED","after_requests":3,"message":"Emulated capacity error"}""", Encoding.UTF8, "application/json"))
+        {
+            (await host.EmulatorAdmin.PostAsync(new Uri("_emulator/outcomes", UriKind.Relative), outcome)).EnsureSuccessStatusCode();
+        }
+
+        var lines = Enumerable.Range(1, 6).Select(i => i == 2
+            ? "{\"custom_id\":\"c2\",\"body\":{\"max_tokens\":-1,\"messages\":[{\"role\":\"user\",\"content\":\"question 2\"}]}}"
+            : "{\"custom_id\":\"c" + i + "\",\"body\":{\"messages\":[{\"role\":\"user\",\"content\":\"question " + i + "\"}]}}");
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{string.Join(",", lines)}}], "name": "retry/parent.jsonl"}"""));
+        var parentId = started.Json.GetProperty("id").GetString()!;
+        Assert.Equal("Failed", (await WaitForEndAsync(host, parentId)).GetProperty("outcome").GetString());
+
+        var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+        var retry = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
+        var again = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
+
+        Assert.Equal(202, retry.Status);
+        var plan = retry.Json.GetProperty("retry");
+        Assert.Equal((3L, 3L, 1L), (plan.GetProperty("retried").GetInt64(), plan.GetProperty("not_processed").GetInt64(), plan.GetProperty("left_out_permanent").GetInt64()));
+        Assert.Contains("cannot change on a retry", plan.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var childId = retry.Json.GetProperty("id").GetString()!;
+        Assert.Equal((200, childId), (again.Status, again.Json.GetProperty("id").GetString()));
+
+        var child = await WaitForEndAsync(host, childId);
+        Assert.Equal(("Succeeded", parentId), (child.GetProperty("outcome").GetString(), child.GetProperty("parent_id").GetString()));
+        var results = (await host.SendAsync("GET", $"api/batches/{childId}/files/results")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["c4", "c5", "c6"], results.Select(r => JsonDocument.Parse(r).RootElement.GetProperty("custom_id").GetString()));
+        var parent = (await host.SendAsync("GET", $"api/batches/{parentId}")).Json;
+        Assert.Equal([childId], parent.GetProperty("retries").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(parentId, (await host.SendAsync("GET", $"api/batches/{childId}/files/summary")).Json.GetProperty("parent_id").GetString());
+
+        var nothing = await host.SendAsync("POST", $"api/batches/{childId}/retry");
+        var badScope = await host.SendAsync("POST", $"api/batches/{parentId}/retry?only=everything");
+        var unknown = await host.SendAsync("POST", "api/batches/bf-00000000000000000000000000000000/retry");
+        Assert.Equal((409, "application/problem+json"), (nothing.Status, nothing.ContentType));
+        Assert.Contains("nothing to retry", nothing.Body, StringComparison.Ordinal);
+        Assert.Equal((400, 404), (badScope.Status, unknown.Status));
+        Assert.Contains("'only'", badScope.Body, StringComparison.Ordinal);
     }
 
     /// <summary>Polls the status route until the batch is over (each poll is an API call, as a client makes it).</summary>

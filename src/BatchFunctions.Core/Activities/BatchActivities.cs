@@ -340,7 +340,8 @@ public sealed class BatchActivities(
             state.StartedAt,
             completedAt,
             outputs,
-            cost);
+            cost,
+            state.Settings?.ParentId);
         await WriteJsonAsync(summaryBlob, summary, BatchJsonContext.Readable.BatchSummary, cancellationToken);
 
         await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);

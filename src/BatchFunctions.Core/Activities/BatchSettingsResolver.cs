@@ -18,6 +18,12 @@ public static class BatchSettingsResolver
 
     private const string MetadataPrefix = "metadata_";
 
+    /// <summary>The blob metadata of a retry's input naming the batch it retries.</summary>
+    public const string ParentIdKey = "parent_id";
+
+    /// <summary>The blob metadata of a retry's input naming the parent's input (URI-escaped: metadata is ASCII).</summary>
+    public const string ParentInputKey = "parent_input";
+
     /// <summary>How an input with <paramref name="settings"/> is validated, the same at the door and in the workflow.</summary>
     public static Jsonl.JsonlValidationOptions ValidationOptions(BatchSettings? settings, BatchDefaultsOptions defaults)
     {
@@ -82,6 +88,23 @@ public static class BatchSettingsResolver
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new BatchSettings(endpoint, model, timeoutHours, jobMetadata), errors);
+        // A retry names its parent; both are checked, as they decide which of our blobs its finalize reads.
+        string? parentId = metadata.GetValueOrDefault(ParentIdKey);
+        string? parentInput = null;
+        if (parentId is not null)
+        {
+            if (!BatchInstanceId.IsWellFormed(parentId))
+            {
+                errors.Add($"Blob metadata '{ParentIdKey}' is not a batch id (bf- and 32 hex digits).");
+            }
+
+            parentInput = metadata.TryGetValue(ParentInputKey, out var escaped) ? Uri.UnescapeDataString(escaped) : null;
+            if (Storage.BlobNames.CheckInputName(parentInput, $"Blob metadata '{ParentInputKey}'") is { } problem)
+            {
+                errors.Add(problem);
+            }
+        }
+
+        return errors.Count > 0 ? (null, errors) : (new BatchSettings(endpoint, model, timeoutHours, jobMetadata, parentId, parentInput), errors);
     }
 }

@@ -17,7 +17,8 @@ public sealed record BatchSummary(
     DateTimeOffset StartedAt,
     DateTimeOffset CompletedAt,
     BatchOutputs Outputs,
-    Pricing.BatchCost? Cost = null);
+    Pricing.BatchCost? Cost = null,
+    string? ParentId = null);
 
 /// <summary>One job in summary.json.</summary>
 public sealed record PartSummary(int Part, string? JobId, string? Status, int Total, int Completed, int Succeeded, int Failed, IReadOnlyList<string> Errors);

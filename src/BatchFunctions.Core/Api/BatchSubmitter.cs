@@ -332,6 +332,12 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         }
     }
 
+    /// <summary>Why <paramref name="model"/> is not a model name, naming it as <paramref name="field"/>; null when it is one.</summary>
+    internal static string? CheckModel(string model, string field) =>
+        model.Length is < 1 or > 100 || model.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/'))
+            ? $"{field} is '{Printable(model)}'; a model name has 1 to 100 letters, digits, '-', '_', '.', ':' or '/'."
+            : null;
+
     private static void CheckSettings(StartBatchRequest request, RequestOrigin origin, List<string> errors)
     {
         if (request.Name is { } name && BlobNames.CheckInputName(name, Field(origin, "name")) is { } nameProblem)
@@ -339,9 +345,9 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             errors.Add(nameProblem);
         }
 
-        if (request.Model is { } model && (model.Length is < 1 or > 100 || model.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/'))))
+        if (request.Model is { } model && CheckModel(model, Field(origin, "model")) is { } modelProblem)
         {
-            errors.Add($"{Field(origin, "model")} is '{Printable(model)}'; a model name has 1 to 100 letters, digits, '-', '_', '.', ':' or '/'.");
+            errors.Add(modelProblem);
         }
 
         if (request.Endpoint is { } endpoint && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)))

@@ -8,4 +8,5 @@ namespace BatchFunctions.Core.Api;
 /// <param name="StatusUrl">Where to follow it.</param>
 /// <param name="CancelUrl">Where to cancel it (POST).</param>
 /// <param name="Status">Its status now, when the host knows it at once.</param>
-public sealed record StartBatchResponse(string Id, bool Started, string StatusUrl, string CancelUrl, BatchStatus? Status);
+/// <param name="Retry">For a retry: which lines go again and which were left out, and why.</param>
+public sealed record StartBatchResponse(string Id, bool Started, string StatusUrl, string CancelUrl, BatchStatus? Status, RetryPlan? Retry = null);

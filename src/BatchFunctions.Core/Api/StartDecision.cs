@@ -16,7 +16,8 @@ public sealed record StartRefused(int Status, string Title, string Detail, IRead
 /// <param name="Source">The input version.</param>
 /// <param name="IdempotencyKey">The request's key, if it gave one.</param>
 /// <param name="RequestHash">The request's fingerprint.</param>
-public sealed record StartSource(BatchSource Source, string? IdempotencyKey, string RequestHash) : StartDecision;
+/// <param name="Retry">What a retry was made of, when this is one.</param>
+public sealed record StartSource(BatchSource Source, string? IdempotencyKey, string RequestHash, RetryPlan? Retry = null) : StartDecision;
 
 /// <summary>The same request came before with the same <c>Idempotency-Key</c>: answer with its batch.</summary>
 /// <param name="InstanceId">The batch it started.</param>

@@ -46,6 +46,27 @@ internal sealed class CustomIdSet
         return true;
     }
 
+    /// <summary>Whether <paramref name="hash"/> was added.</summary>
+    public bool Contains(ulong hash)
+    {
+        var index = (int)(((hash >> 32) * (ulong)_slots.Length) >> 32);
+        while (true)
+        {
+            var slot = _slots[index];
+            if (slot == hash)
+            {
+                return true;
+            }
+
+            if (slot == 0)
+            {
+                return false;
+            }
+
+            index = index + 1 == _slots.Length ? 0 : index + 1;
+        }
+    }
+
     private static bool Insert(ulong[] slots, ulong hash)
     {
         // Multiply-shift maps the hash onto any table size, so the table can grow by half, not double.

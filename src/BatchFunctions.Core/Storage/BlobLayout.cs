@@ -23,6 +23,24 @@ public static class BlobLayout
     /// <summary>The archived input in the archive container.</summary>
     public static string Archived(string inputName, string instanceId) => $"{inputName}/{instanceId}/input.jsonl";
 
+    /// <summary>In the output container: a marker naming one retry of a batch (its retries are listed from these).</summary>
+    public static string RetryMarker(string inputName, string instanceId, string retryId) => $"{inputName}/{instanceId}/retries/{retryId}";
+
+    /// <summary>In the output container: the prefix of a batch's retry markers.</summary>
+    public static string RetryMarkers(string inputName, string instanceId) => $"{inputName}/{instanceId}/retries/";
+
+    /// <summary>In the input container: the input of a retry of <paramref name="parentId"/>.</summary>
+    public static string RetryInput(string parentId, string stamp) => $"retries/{parentId}/{stamp}.jsonl";
+
+    /// <summary>A retry's combined results for the whole original input (output container).</summary>
+    public static string CombinedResults(string inputName, string instanceId) => $"{inputName}/{instanceId}/combined/results.jsonl";
+
+    /// <summary>A retry's combined errors for the whole original input (errors container).</summary>
+    public static string CombinedErrors(string inputName, string instanceId) => $"{inputName}/{instanceId}/combined/errors.jsonl";
+
+    /// <summary>A retry's summary of both attempts (output container).</summary>
+    public static string CombinedSummary(string inputName, string instanceId) => $"{inputName}/{instanceId}/combined/summary.json";
+
     /// <summary>The validation report in the staging container.</summary>
     public static string ValidationReport(string instanceId) => $"{instanceId}/validation.json";
 

@@ -25,7 +25,9 @@ public sealed record BatchStatus(
     bool CancelRequested,
     DateTimeOffset StartedAt,
     DateTimeOffset? CompletedAt,
-    Pricing.BatchCost? Cost = null)
+    Pricing.BatchCost? Cost = null,
+    string? ParentId = null,
+    IReadOnlyList<string>? Retries = null)
 {
     /// <summary>The status of <paramref name="state"/> as seen at <paramref name="now"/>.</summary>
     public static BatchStatus From(BatchState state, DateTimeOffset now)
@@ -55,7 +57,8 @@ public sealed record BatchStatus(
             state.CancelRequested,
             state.StartedAt,
             state.CompletedAt,
-            state.Cost);
+            state.Cost,
+            state.Settings?.ParentId);
     }
 
     private static DateTimeOffset? Estimate(BatchState state, DateTimeOffset now, long completed)
