@@ -120,6 +120,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         services.AddTransient<IdempotencyStore>();
         services.AddTransient<StartRequestReader>();
         services.AddTransient<BatchRetrier>();
+        services.AddTransient<RetryCombiner>();
         return services;
     }
 

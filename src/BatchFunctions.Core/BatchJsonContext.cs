@@ -25,6 +25,7 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(PoisonMessage))]
 [JsonSerializable(typeof(IdempotencyRecord))]
 [JsonSerializable(typeof(DryRunResponse))]
+[JsonSerializable(typeof(CombinedSummary))]
 public sealed partial class BatchJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -193,9 +193,9 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<BatchFileKind>(kind, ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
+        if (!Enum.TryParse<BatchFileKind>(kind.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown file", "Files are results, errors, summary and rejection.");
+            return Problem(StatusCodes.Status404NotFound, "Unknown file", $"Files are {string.Join(", ", Enum.GetNames<BatchFileKind>().Select(n => n.Replace("Combined", "combined-", StringComparison.Ordinal).ToLowerInvariant()))}.");
         }
 
         if (await ReadStatusAsync(client, id, cancellationToken) is not { } status)
@@ -206,7 +206,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         try
         {
             var download = await storage.FileOf(status.InputName, id, fileKind).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            return new FileStreamResult(download.Value.Content, fileKind is BatchFileKind.Results or BatchFileKind.Errors ? "application/x-ndjson" : "application/json");
+            return new FileStreamResult(download.Value.Content, fileKind is BatchFileKind.Results or BatchFileKind.Errors or BatchFileKind.CombinedResults or BatchFileKind.CombinedErrors ? "application/x-ndjson" : "application/json");
         }
         catch (Azure.RequestFailedException exception) when (exception.Status == 404)
         {

@@ -209,9 +209,9 @@ public static class RunnerApi
 
     private static async Task<IResult> FileAsync(string id, string kind, InstanceStore store, BatchStorage storage, CancellationToken cancellationToken)
     {
-        if (!Enum.TryParse<BatchFileKind>(kind, ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
+        if (!Enum.TryParse<BatchFileKind>(kind.Replace("-", string.Empty, StringComparison.Ordinal), ignoreCase: true, out var fileKind) || int.TryParse(kind, CultureInfo.InvariantCulture, out _))
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown file", $"Files are {string.Join(", ", Enum.GetNames<BatchFileKind>().Select(n => n.ToLowerInvariant()))}.");
+            return Problem(StatusCodes.Status404NotFound, "Unknown file", $"Files are {string.Join(", ", Enum.GetNames<BatchFileKind>().Select(n => n.Replace("Combined", "combined-", StringComparison.Ordinal).ToLowerInvariant()))}.");
         }
 
         if (await store.LoadAsync(id, cancellationToken) is not (var state, _))
@@ -222,7 +222,7 @@ public static class RunnerApi
         try
         {
             var download = await storage.FileOf(state.Source.Name, id, fileKind).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            var contentType = fileKind is BatchFileKind.Results or BatchFileKind.Errors ? "application/x-ndjson" : "application/json";
+            var contentType = fileKind is BatchFileKind.Results or BatchFileKind.Errors or BatchFileKind.CombinedResults or BatchFileKind.CombinedErrors ? "application/x-ndjson" : "application/json";
             return Results.Stream(download.Value.Content, contentType, fileDownloadName: null);
         }
         catch (Azure.RequestFailedException exception) when (exception.Status == 404)

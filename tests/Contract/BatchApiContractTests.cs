@@ -241,6 +241,16 @@ public abstract class BatchApiContractTests
         Assert.Equal([childId], parent.GetProperty("retries").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal(parentId, (await host.SendAsync("GET", $"api/batches/{childId}/files/summary")).Json.GetProperty("parent_id").GetString());
 
+        // The whole original input, each line once from its latest attempt, in the original order.
+        var combined = (await host.SendAsync("GET", $"api/batches/{childId}/files/combined-results")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var combinedErrors = (await host.SendAsync("GET", $"api/batches/{childId}/files/combined-errors")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var both = (await host.SendAsync("GET", $"api/batches/{childId}/files/combined-summary")).Json;
+        Assert.Equal(["c1", "c3", "c4", "c5", "c6"], combined.Select(r => JsonDocument.Parse(r).RootElement.GetProperty("custom_id").GetString()));
+        Assert.Equal(["c2"], combinedErrors.Select(r => JsonDocument.Parse(r).RootElement.GetProperty("custom_id").GetString()));
+        Assert.Equal((6L, 5L, 1L, parentId), (both.GetProperty("requests").GetInt64(), both.GetProperty("succeeded").GetInt64(), both.GetProperty("not_succeeded").GetInt64(), both.GetProperty("root_id").GetString()));
+        Assert.Equal([(parentId, "Failed", 2L), (childId, "Succeeded", 3L)], both.GetProperty("attempts").EnumerateArray().Select(a => (a.GetProperty("id").GetString(), a.GetProperty("outcome").GetString(), a.GetProperty("succeeded").GetInt64())));
+        Assert.EndsWith("/combined/results.jsonl", child.GetProperty("outputs").GetProperty("combined_results").GetString(), StringComparison.Ordinal);
+
         var nothing = await host.SendAsync("POST", $"api/batches/{childId}/retry");
         var badScope = await host.SendAsync("POST", $"api/batches/{parentId}/retry?only=everything");
         var unknown = await host.SendAsync("POST", "api/batches/bf-00000000000000000000000000000000/retry");

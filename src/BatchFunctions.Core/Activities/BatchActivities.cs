@@ -27,6 +27,7 @@ public sealed class BatchActivities(
     TimeProvider timeProvider,
     CompletionNotifier notifier,
     IOptions<PricingOptions> pricing,
+    RetryCombiner combiner,
     ILogger<BatchActivities> logger)
 {
     private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
@@ -317,10 +318,17 @@ public sealed class BatchActivities(
             failure = string.Create(CultureInfo.InvariantCulture, $"{usage.Missing} of {usage.Requests} requests have no result although every Mistral job ended successfully; see errors.jsonl (missing_result).");
         }
 
+        // A retry also answers for the whole original input: its parent's lines with the retried ones replaced.
+        var combined = usage is not null && state.Settings is { ParentId: not null } settings
+            ? await combiner.WriteAsync(call.InstanceId, source.Name, settings, usage, outcome, cancellationToken)
+            : null;
         var outputs = new BatchOutputs(
             Results: usage is null ? null : resultsBlob.Uri.ToString(),
             Errors: usage is not null && usage.Failed + usage.Missing + usage.NotProcessed > 0 ? errorsBlob.Uri.ToString() : null,
-            Summary: summaryBlob.Uri.ToString());
+            Summary: summaryBlob.Uri.ToString(),
+            CombinedResults: combined?.Results,
+            CombinedErrors: combined?.Errors,
+            CombinedSummary: combined?.Summary);
         var completedAt = timeProvider.GetUtcNow();
         var cost = CostEstimator.CostOf(usage, pricing.Value);
         var requests = usage?.Requests ?? state.Requests;

@@ -14,4 +14,13 @@ public enum BatchFileKind
 
     /// <summary><c>rejection.json</c>: the validation report of an input that was not submitted.</summary>
     Rejection,
+
+    /// <summary>A retry's <c>combined/results.jsonl</c>: the whole original input's results, each from its latest attempt.</summary>
+    CombinedResults,
+
+    /// <summary>A retry's <c>combined/errors.jsonl</c>: the original input's lines no attempt got to succeed.</summary>
+    CombinedErrors,
+
+    /// <summary>A retry's <c>combined/summary.json</c>: every attempt's counts.</summary>
+    CombinedSummary,
 }

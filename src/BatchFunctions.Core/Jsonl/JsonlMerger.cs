@@ -119,7 +119,7 @@ public static class JsonlMerger
     }
 
     /// <summary>Fills <paramref name="index"/> with the part's ids and their ordinals; answers how many requests the part has.</summary>
-    private static async Task<int> IndexInputAsync(JsonlMergePart part, CustomIdIndex index, JsonlMergeOptions options, CancellationToken cancellationToken)
+    internal static async Task<int> IndexInputAsync(JsonlMergePart part, CustomIdIndex index, JsonlMergeOptions options, CancellationToken cancellationToken)
     {
         if (part.OpenIdHashes is { } openHashes)
         {

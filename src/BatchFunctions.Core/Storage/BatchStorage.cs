@@ -43,6 +43,9 @@ public sealed class BatchStorage(BlobServiceClient blobs, QueueServiceClient que
         Api.BatchFileKind.Summary => Output.GetBlobClient(BlobLayout.Summary(inputName, instanceId)),
         Api.BatchFileKind.Errors => Errors.GetBlobClient(BlobLayout.Errors(inputName, instanceId)),
         Api.BatchFileKind.Rejection => Errors.GetBlobClient(BlobLayout.Rejection(inputName, instanceId)),
+        Api.BatchFileKind.CombinedResults => Output.GetBlobClient(BlobLayout.CombinedResults(inputName, instanceId)),
+        Api.BatchFileKind.CombinedErrors => Errors.GetBlobClient(BlobLayout.CombinedErrors(inputName, instanceId)),
+        Api.BatchFileKind.CombinedSummary => Output.GetBlobClient(BlobLayout.CombinedSummary(inputName, instanceId)),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown file kind."),
     };
 
