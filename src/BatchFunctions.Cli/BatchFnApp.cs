@@ -22,6 +22,7 @@ internal static class BatchFnApp
             StatusCommand.Create(output, error),
             ListCommand.Create(output, error),
             CancelCommand.Create(output, error),
+            RetryCommand.Create(output, error),
             ResultsCommand.Create(output, error),
             EmulatorCommand.Create(output),
         };

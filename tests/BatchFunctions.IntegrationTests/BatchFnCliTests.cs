@@ -87,6 +87,42 @@ public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
         }
     }
 
+    [Fact]
+    public async Task Retry_Wait_SendsTheUnprocessedLinesAgainAndDownloadsTheCombinedFiles()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var work = Directory.CreateTempSubdirectory("batchfn-cli-");
+        var input = Path.Combine(work.FullName, "flaky.jsonl");
+        await File.WriteAllTextAsync(input, RunnerTestHost.Lines(5));
+        var none = new Dictionary<string, string?>();
+        (await host.Admin.PostAsync("_emulator/outcomes", new StringContent("""{"status":"FAILED","after_requests":2,"message":"Emulated capacity error"}""", System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        try
+        {
+            var submit = await RunnerProcess.RunToExitAsync(none, "submit", input, "--wait", "--url", runner.Address.ToString(), "-o", Path.Combine(work.FullName, "first"), "--poll-seconds", "0.2");
+            var parentId = SubmittedId().Match(submit.Output).Groups["id"].Value;
+            var retry = await RunnerProcess.RunToExitAsync(none, "retry", parentId, "--wait", "--url", runner.Address.ToString(), "-o", Path.Combine(work.FullName, "retry"), "--poll-seconds", "0.2");
+            var again = await RunnerProcess.RunToExitAsync(none, "retry", SubmittedId().Match(retry.Output).Groups["id"].Value, "--url", runner.Address.ToString());
+            var badScope = await RunnerProcess.RunToExitAsync(none, "retry", parentId, "--only", "some", "--url", runner.Address.ToString());
+
+            Assert.Equal(1, submit.ExitCode);
+            Assert.True(retry.ExitCode == 0, retry.Output);
+            Assert.Contains($"Retrying 3 lines of batch {parentId} (0 failed, 0 missing, 3 not processed)", retry.Output, StringComparison.Ordinal);
+            var combined = File.ReadAllLines(Path.Combine(work.FullName, "retry", "combined-results.jsonl"));
+            Assert.Equal(File.ReadAllLines(input).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("custom_id").GetString()), combined.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("custom_id").GetString()));
+            Assert.False(File.Exists(Path.Combine(work.FullName, "retry", "combined-errors.jsonl")));
+            Assert.True(File.Exists(Path.Combine(work.FullName, "retry", "combined-summary.json")));
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("nothing to retry", again.Output, StringComparison.Ordinal);
+            Assert.Equal(2, badScope.ExitCode);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
     [GeneratedRegex(@"Batch (?<id>bf-[0-9a-f]{32}) started")]
     private static partial Regex SubmittedId();
 }

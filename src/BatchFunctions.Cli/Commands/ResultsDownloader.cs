@@ -10,6 +10,9 @@ internal static class ResultsDownloader
         BatchFileKind.Results => "results.jsonl",
         BatchFileKind.Errors => "errors.jsonl",
         BatchFileKind.Summary => "summary.json",
+        BatchFileKind.CombinedResults => "combined-results.jsonl",
+        BatchFileKind.CombinedErrors => "combined-errors.jsonl",
+        BatchFileKind.CombinedSummary => "combined-summary.json",
         _ => "rejection.json",
     };
 

@@ -70,6 +70,28 @@ public sealed class BatchApiClient(HttpClient httpClient, string? apiKey = null)
         return await SendAsync(request, BatchJsonContext.Readable.BatchList, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts a batch of the lines of finished batch <paramref name="id"/> that did not succeed (<paramref name="only"/>:
+    /// failed, missing, cancelled or all; by default all but those that cannot succeed), with its model or <paramref name="model"/>.
+    /// </summary>
+    public async Task<StartBatchResponse> RetryAsync(string id, string? only = null, string? model = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (only is not null)
+        {
+            query.Add("only=" + Uri.EscapeDataString(only));
+        }
+
+        if (model is not null)
+        {
+            query.Add("model=" + Uri.EscapeDataString(model));
+        }
+
+        using var request = NewRequest(HttpMethod.Post, "api/batches/" + Uri.EscapeDataString(id) + "/retry" + (query.Count == 0 ? string.Empty : "?" + string.Join("&", query)));
+        AddKey(request, idempotencyKey);
+        return await SendAsync(request, BatchJsonContext.Readable.StartBatchResponse, cancellationToken);
+    }
+
     /// <summary>Asks for the batch to be cancelled; returns its status with the request recorded.</summary>
     public async Task<BatchStatus> CancelAsync(string id, CancellationToken cancellationToken = default)
     {
