@@ -355,7 +355,7 @@ public sealed class BatchActivities(
         await ArchiveInputAsync(source, call.InstanceId, outcome, cancellationToken);
         await DeleteUploadedFilesAsync(state, cancellationToken);
         await SendCompletionAsync(
-            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, requests, succeeded, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure, usage?.NotProcessed ?? 0, message, cost),
+            new CompletionMessage(call.InstanceId, outcome, source.Container, source.Name, requests, succeeded, usage?.Failed ?? 0, usage?.Missing ?? 0, outputs.Results, outputs.Errors, outputs.Summary, null, failure, usage?.NotProcessed ?? 0, message, cost, state.Settings?.ParentId, outputs),
             cancellationToken);
         return ActivityResult.Success(call, new FinishedPayload(outputs, outcome == call.Outcome ? null : outcome, outcome == call.Outcome ? null : failure, completedAt, cost));
     }

@@ -22,4 +22,6 @@ public sealed record CompletionMessage(
     string? Failure,
     long NotProcessed = 0,
     string? Message = null,
-    Pricing.BatchCost? Cost = null);
+    Pricing.BatchCost? Cost = null,
+    string? ParentId = null,
+    BatchOutputs? Outputs = null);
