@@ -260,6 +260,35 @@ public abstract class BatchApiContractTests
         Assert.Contains("'only'", badScope.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Retry_OfARetry_CombinesTheWholeOriginalInputFromEachLinesLatestAttempt()
+    {
+        await using var host = await StartHostAsync();
+        // The first job stops after 2 of 6 requests, the retry's job after 1 of its 4: a third attempt finishes.
+        foreach (var after in new[] { 2, 1 })
+        {
+            using var outcome = new StringContent($$"""{"status":"FAILED","after_requests":{{after}},"message":"Emulated capacity error"}""", Encoding.UTF8, "application/json");
+            (await host.EmulatorAdmin.PostAsync(new Uri("_emulator/outcomes", UriKind.Relative), outcome)).EnsureSuccessStatusCode();
+        }
+
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(6, ",")}}], "name": "retry/twice.jsonl"}"""));
+        var rootId = started.Json.GetProperty("id").GetString()!;
+        await WaitForEndAsync(host, rootId);
+        var first = (await host.SendAsync("POST", $"api/batches/{rootId}/retry")).Json.GetProperty("id").GetString()!;
+        Assert.Equal("Failed", (await WaitForEndAsync(host, first)).GetProperty("outcome").GetString());
+        var second = await host.SendAsync("POST", $"api/batches/{first}/retry");
+        Assert.Equal(3, second.Json.GetProperty("retry").GetProperty("retried").GetInt64());
+        var secondId = second.Json.GetProperty("id").GetString()!;
+        Assert.Equal("Succeeded", (await WaitForEndAsync(host, secondId)).GetProperty("outcome").GetString());
+
+        var combined = (await host.SendAsync("GET", $"api/batches/{secondId}/files/combined-results")).Body.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var summary = (await host.SendAsync("GET", $"api/batches/{secondId}/files/combined-summary")).Json;
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => $"c{i}"), combined.Select(r => JsonDocument.Parse(r).RootElement.GetProperty("custom_id").GetString()));
+        Assert.Equal(404, (await host.SendAsync("GET", $"api/batches/{secondId}/files/combined-errors")).Status);
+        Assert.Equal((rootId, 6L, 6L), (summary.GetProperty("root_id").GetString(), summary.GetProperty("requests").GetInt64(), summary.GetProperty("succeeded").GetInt64()));
+        Assert.Equal([(rootId, 2L), (first, 1L), (secondId, 3L)], summary.GetProperty("attempts").EnumerateArray().Select(a => (a.GetProperty("id").GetString(), a.GetProperty("succeeded").GetInt64())));
+    }
+
     /// <summary>Polls the status route until the batch is over (each poll is an API call, as a client makes it).</summary>
     protected static async Task<JsonElement> WaitForEndAsync(IContractHost host, string id)
     {
