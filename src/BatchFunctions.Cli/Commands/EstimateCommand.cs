@@ -26,15 +26,9 @@ internal static class EstimateCommand
         {
             var path = parse.GetValue(file)!;
             var endpointValue = parse.GetValue(endpoint) ?? new BatchDefaultsOptions().Endpoint;
-            if (!ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpointValue)))
+            if (ValidateCommand.CheckInput(path, endpointValue) is { } problem)
             {
-                await error.WriteLineAsync($"Unknown endpoint '{endpointValue}'. Known: {string.Join(", ", ApiEndpoint.Known)}.");
-                return BatchFnApp.UsageError;
-            }
-
-            if (!path.Exists)
-            {
-                await error.WriteLineAsync($"No such file: {path.FullName}");
+                await error.WriteLineAsync(problem);
                 return BatchFnApp.UsageError;
             }
 

@@ -28,15 +28,9 @@ internal static class ValidateCommand
         {
             var path = parse.GetValue(file)!;
             var endpointValue = parse.GetValue(endpoint) ?? new BatchDefaultsOptions().Endpoint;
-            if (!ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpointValue)))
+            if (CheckInput(path, endpointValue) is { } problem)
             {
-                await error.WriteLineAsync($"Unknown endpoint '{endpointValue}'. Known: {string.Join(", ", ApiEndpoint.Known)}.");
-                return BatchFnApp.UsageError;
-            }
-
-            if (!path.Exists)
-            {
-                await error.WriteLineAsync($"No such file: {path.FullName}");
+                await error.WriteLineAsync(problem);
                 return BatchFnApp.UsageError;
             }
 
@@ -75,6 +69,12 @@ internal static class ValidateCommand
 
         return command;
     }
+
+    /// <summary>Why <paramref name="path"/> and <paramref name="endpoint"/> cannot be validated (a usage error), or null.</summary>
+    internal static string? CheckInput(FileInfo path, string endpoint) =>
+        !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)) ? $"Unknown endpoint '{endpoint}'. Known: {string.Join(", ", ApiEndpoint.Known)}."
+        : !path.Exists ? $"No such file: {path.FullName}"
+        : null;
 
     /// <summary>Validates <paramref name="path"/> as the workflow would, streaming it once.</summary>
     internal static async Task<JsonlValidationReport> ValidateFileAsync(FileInfo path, JsonlValidationOptions options, CancellationToken cancellationToken)

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -51,14 +49,14 @@ public sealed class RetryCombiner(BatchStorage storage)
             return null;
         }
 
-        var parentSummary = await ReadAsync(storage.Output.GetBlobClient(BlobLayout.Summary(parentInput, parentId)), BatchJsonContext.Readable.BatchSummary, cancellationToken);
+        var parentSummary = await BlobJson.ReadIfExistsAsync(storage.Output.GetBlobClient(BlobLayout.Summary(parentInput, parentId)), BatchJsonContext.Readable.BatchSummary, cancellationToken);
         if (parentSummary is null)
         {
             return null;
         }
 
         // A parent that is itself a retry already holds the whole input in its combined files.
-        var parentCombined = await ReadAsync(storage.Output.GetBlobClient(BlobLayout.CombinedSummary(parentInput, parentId)), BatchJsonContext.Readable.CombinedSummary, cancellationToken);
+        var parentCombined = await BlobJson.ReadIfExistsAsync(storage.Output.GetBlobClient(BlobLayout.CombinedSummary(parentInput, parentId)), BatchJsonContext.Readable.CombinedSummary, cancellationToken);
         var (rootId, rootInput) = parentCombined is { } earlier ? (earlier.RootId, earlier.RootInput) : (parentId, parentInput);
         var ordinals = new CustomIdIndex(1024);
         var requests = await IndexRootAsync(rootId, rootInput, ordinals, cancellationToken);
@@ -100,36 +98,10 @@ public sealed class RetryCombiner(BatchStorage storage)
         summary.Usage?.Missing ?? 0,
         summary.Usage?.NotProcessed ?? 0);
 
-    private static async Task<T?> ReadAsync<T>(BlobClient blob, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
-    {
-        try
-        {
-            var content = await blob.DownloadContentAsync(cancellationToken);
-            return JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, type);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<Stream?> OpenAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
-    }
-
     private static async Task<long> CombineAsync(BlobClient earlier, BlobClient retry, CustomIdIndex ordinals, CustomIdSet? replaced, BlockBlobClient destination, CancellationToken cancellationToken)
     {
-        await using var first = await OpenAsync(earlier, cancellationToken);
-        await using var second = await OpenAsync(retry, cancellationToken);
+        await using var first = await BlobJson.OpenIfExistsAsync(earlier, cancellationToken);
+        await using var second = await BlobJson.OpenIfExistsAsync(retry, cancellationToken);
         await using var output = await destination.OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { BufferSize = 2 * 1024 * 1024, HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" } }, cancellationToken);
         return await JsonlCombiner.CombineAsync(first, second, ordinals, replaced, output, cancellationToken);
     }
@@ -156,32 +128,20 @@ public sealed class RetryCombiner(BatchStorage storage)
     /// <summary>The custom_ids of this attempt's own input (its validation's hashes), whose earlier lines it replaces.</summary>
     private async Task<CustomIdSet?> ReadHashesAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await using var stream = await OpenAsync(storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)), cancellationToken);
+        await using var stream = await BlobJson.OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)), cancellationToken);
         if (stream is null)
         {
             return null;
         }
 
         var set = new CustomIdSet();
-        var buffer = new byte[64 * 1024];
-        var filled = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+        await CustomIdHashes.ReadAsync(stream, hash =>
         {
-            filled += read;
-            var whole = filled - (filled % sizeof(ulong));
-            for (var at = 0; at < whole; at += sizeof(ulong))
+            if (hash != 0)
             {
-                if (BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(at)) is var hash and not 0)
-                {
-                    set.AddHash(hash);
-                }
+                set.AddHash(hash);
             }
-
-            buffer.AsSpan(whole, filled - whole).CopyTo(buffer);
-            filled -= whole;
-        }
-
+        }, cancellationToken);
         return set;
     }
 }

@@ -76,7 +76,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
                 : new StartRefused(422, "Idempotency-Key reused", $"This {IdempotencyStore.Header} started batch {previous.InstanceId} with another request; use a new key for a new batch.");
         }
 
-        var summary = await ReadSummaryAsync(parent, cancellationToken);
+        var summary = await BlobJson.ReadIfExistsAsync(storage.Output.GetBlobClient(BlobLayout.Summary(parent.InputName, parent.Id)), BatchJsonContext.Readable.BatchSummary, cancellationToken);
         if (summary?.Settings is not { } settings)
         {
             return new StartRefused(409, "Nothing to retry", $"Batch {parent.Id} has no summary.json with its settings to retry with.");
@@ -173,30 +173,12 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
         return metadata;
     }
 
-    private async Task<BatchSummary?> ReadSummaryAsync(BatchStatus parent, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = await storage.Output.GetBlobClient(BlobLayout.Summary(parent.InputName, parent.Id)).DownloadContentAsync(cancellationToken);
-            return JsonSerializer.Deserialize(content.Value.Content.ToMemory().Span, BatchJsonContext.Readable.BatchSummary);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
-    }
-
     /// <summary>The custom_ids to send again, from the parent's errors.jsonl, and why each other line stays out.</summary>
     private async Task<Selection> SelectAsync(BatchStatus parent, string scope, CancellationToken cancellationToken)
     {
         var selection = new Selection();
-        var errors = storage.Errors.GetBlobClient(BlobLayout.Errors(parent.InputName, parent.Id));
-        Stream stream;
-        try
-        {
-            stream = (await errors.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
+        var stream = await BlobJson.OpenIfExistsAsync(storage.Errors.GetBlobClient(BlobLayout.Errors(parent.InputName, parent.Id)), cancellationToken);
+        if (stream is null)
         {
             return selection;
         }

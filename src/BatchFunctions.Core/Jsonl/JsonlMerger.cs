@@ -152,42 +152,17 @@ public static class JsonlMerger
     private static async Task<int> IndexHashesAsync(Func<CancellationToken, Task<Stream>> openHashes, CustomIdIndex index, CancellationToken cancellationToken)
     {
         var ordinal = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
+        await using var hashes = await openHashes(cancellationToken);
+        await CustomIdHashes.ReadAsync(hashes, hash =>
         {
-            await using var hashes = await openHashes(cancellationToken);
-            var filled = 0;
-            int read;
-            while ((read = await hashes.ReadAsync(buffer.AsMemory(filled), cancellationToken)) > 0)
+            // 0 is a request whose id could not be read: it keeps its place, and no line can match it.
+            if (hash != 0)
             {
-                filled += read;
-                var whole = filled - (filled % sizeof(ulong));
-                for (var at = 0; at < whole; at += sizeof(ulong))
-                {
-                    // 0 is a request whose id could not be read: it keeps its place, and no line can match it.
-                    var hash = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(at));
-                    if (hash != 0)
-                    {
-                        index.TryAddHash(hash, ordinal);
-                    }
-
-                    ordinal++;
-                }
-
-                buffer.AsSpan(whole, filled - whole).CopyTo(buffer);
-                filled -= whole;
+                index.TryAddHash(hash, ordinal);
             }
 
-            if (filled != 0)
-            {
-                throw new InvalidDataException("The custom_id hashes end in the middle of a hash.");
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
+            ordinal++;
+        }, cancellationToken);
         return ordinal;
     }
 
