@@ -1,7 +1,7 @@
 namespace BatchFunctions.Core.Workflow;
 
 /// <summary>The polling schedule and what the last poll saw.</summary>
-/// <param name="Since">When the jobs were created: polling delays grow with the time since.</param>
+/// <param name="Since">When the newest job was created: polling delays grow with the time since.</param>
 /// <param name="NextPollAt">When to poll next.</param>
 /// <param name="Polls">Polls made.</param>
 /// <param name="LastPollAt">When the last poll answered.</param>

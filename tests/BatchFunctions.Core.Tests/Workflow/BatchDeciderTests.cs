@@ -117,6 +117,27 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Evolve_JobCreatedLongAfterTheFirst_PollsItSoonAndBacksOffFromItsOwnCreation()
+    {
+        // Parts are created one after another: the last one must not wait out the first one's long schedule.
+        var uploaded = Evolve(Staged(2), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0"));
+        var first = Evolve(uploaded, new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "QUEUED"));
+        var late = T0 + TimeSpan.FromSeconds(30);
+        var polled = Evolve(first, new PollJobsCall("id", ["job-0"]), Jobs(Snapshot(0, "QUEUED", 5, 0)), late);
+        var second = Evolve(
+            Evolve(polled, new UploadPartCall("id", 1, "staging", "part-1"), new UploadedPayload("file-1"), late),
+            new CreateJobCall("id", 1, "file-1", Settings),
+            new JobCreatedPayload("job-1", "QUEUED"),
+            late);
+        var again = late + _options.FirstPollDelay;
+        var polledAgain = Evolve(second, new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "QUEUED", 5, 0), Snapshot(1, "QUEUED", 5, 0)), again);
+
+        Assert.Equal(late + _options.MinPollDelay, polled.Poll!.NextPollAt);
+        Assert.Equal(again, second.Poll!.NextPollAt);
+        Assert.Equal(again + _options.FirstPollDelay, polledAgain.Poll!.NextPollAt);
+    }
+
+    [Fact]
     public void Evolve_AllUploaded_CreatesJobsThenPollsAfterTheFirstDelay()
     {
         var uploaded = Uploaded(2);
