@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace BatchFunctions.Benchmarks;
 
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(MeasurementResult))]
 [JsonSerializable(typeof(EndToEndResult))]
+[JsonSerializable(typeof(DocsScriptReport))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;
