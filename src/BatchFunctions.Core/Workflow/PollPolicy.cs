@@ -2,7 +2,7 @@ namespace BatchFunctions.Core.Workflow;
 
 /// <summary>
 /// When to poll next. Before any progress (queued, validating) the wait grows with the time since the jobs
-/// were created (a quarter of it, between the minimum and the ceiling), so a long job is not polled every
+/// were created (three eighths of it, between the minimum and the ceiling), so a long job is not polled every
 /// few seconds. Once requests complete, the wait is aimed by the estimated completion: half the estimated
 /// time left (so an estimate that was too pessimistic is corrected before it costs much), and when the end
 /// is closer than the minimum wait, just past it. A stalled job's estimate grows as its average rate falls,
@@ -11,7 +11,10 @@ namespace BatchFunctions.Core.Workflow;
 public static class PollPolicy
 {
     /// <summary>The share of the elapsed time waited when no progress tells us better.</summary>
-    public const double ElapsedShare = 1.0 / 3;
+    public const double ElapsedShare = 3.0 / 8;
+
+    /// <summary>The polls made one first delay apart before the wait starts doubling.</summary>
+    public const int EarlyPolls = 3;
 
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
 
@@ -42,11 +45,13 @@ public static class PollPolicy
             return Clamp(left / 2, options.MinPollDelay, options.MaxPollDelay);
         }
 
-        // Early on, the wait doubles from the first poll up to the minimum (a job done at once is seen at once,
-        // a short one within seconds); then it is a share of the elapsed time.
+        // Early on, the first polls come one first delay apart, then the wait doubles up to the minimum (polls at
+        // 1, 2, 3, 6, 12 s): a job done at once is seen at once, one done in a second or two a second late, not
+        // two. Then it is a share of the elapsed time; that share is a little over a third so that the early
+        // poll this costs is won back over a long job (the polling table's bounds hold).
         var elapsed = now - since;
         return elapsed < options.MinPollDelay
-            ? Clamp(elapsed, options.FirstPollDelay, options.MinPollDelay)
+            ? elapsed < options.FirstPollDelay * EarlyPolls ? options.FirstPollDelay : Clamp(elapsed, options.FirstPollDelay, options.MinPollDelay)
             : Clamp(elapsed * ElapsedShare, options.MinPollDelay, options.MaxPollDelay);
     }
 

@@ -30,7 +30,7 @@ public sealed class PollPolicyTests
     }
 
     [Fact]
-    public void NextDelay_FirstSeconds_StartsAtOneSecondAndDoublesUpToTheMinimum()
+    public void NextDelay_FirstSeconds_PollsEverySecondThreeTimesThenDoublesUpToTheMinimum()
     {
         var since = DateTimeOffset.UnixEpoch;
         var polls = new List<double> { _options.FirstPollDelay.TotalSeconds };
@@ -39,8 +39,8 @@ public sealed class PollPolicyTests
             polls.Add(polls[^1] + PollPolicy.NextDelay(_options, since, since.AddSeconds(polls[^1]), 0, 0, null, 0, null).TotalSeconds);
         }
 
-        // A job done at creation is seen a second later, not after a fixed wait; one of 10 s by its 16th second.
-        Assert.Equal([1, 2, 4, 8, 16, 31, 46], polls);
+        // A job done at creation is seen a second later, not after a fixed wait; one done at 2.2 s at 3 s (not 4).
+        Assert.Equal([1, 2, 3, 6, 12, 24, 39, 54], polls);
     }
 
     [Fact]
