@@ -10,6 +10,9 @@ namespace BatchFunctions.Core.Jsonl;
 /// </summary>
 internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBytes) : IAsyncDisposable
 {
+    private const int RecordHeaderBytes = 20;
+    private const int RunBufferBytes = 64 * 1024;
+
     private readonly List<Entry> _entries = [];
     private readonly List<FileStream> _runs = [];
     private byte[] _arena = ArrayPool<byte>.Shared.Rent(bufferBytes);
@@ -19,11 +22,11 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
     public long Count { get; private set; }
 
-    public async ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
+    public ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
     {
         if (_used + line.Length > _arena.Length)
         {
-            await SpillAsync(cancellationToken);
+            Spill(cancellationToken);
             if (line.Length > _arena.Length)
             {
                 // A single line larger than the whole budget: give it an arena of its own.
@@ -36,6 +39,7 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         _entries.Add(new Entry(key, _sequence++, _used, line.Length));
         _used += line.Length;
         Count++;
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Writes every line, each followed by a newline, in key order.</summary>
@@ -68,31 +72,36 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
             return;
         }
 
-        await SpillAsync(cancellationToken);
+        Spill(cancellationToken);
         var readers = new List<RunReader>();
-        foreach (var run in _runs)
+        try
         {
-            run.Position = 0;
-            // The run's own 64 KiB buffer serves the reads too: no larger buffer per run, which would be
-            // garbage on the large object heap part after part.
-            readers.Add(new RunReader(run));
-        }
-
-        var queue = new PriorityQueue<RunReader, (long Key, long Sequence)>();
-        foreach (var reader in readers)
-        {
-            if (await reader.MoveNextAsync(cancellationToken))
+            var queue = new PriorityQueue<RunReader, (long Key, long Sequence)>();
+            foreach (var run in _runs)
             {
-                queue.Enqueue(reader, (reader.Key, reader.Sequence));
+                run.Position = 0;
+                var reader = new RunReader(run);
+                readers.Add(reader);
+                if (reader.MoveNext())
+                {
+                    queue.Enqueue(reader, (reader.Key, reader.Sequence));
+                }
+            }
+
+            while (queue.TryDequeue(out var reader, out _))
+            {
+                await destination.WriteLineAsync(reader.Line, cancellationToken);
+                if (reader.MoveNext())
+                {
+                    queue.Enqueue(reader, (reader.Key, reader.Sequence));
+                }
             }
         }
-
-        while (queue.TryDequeue(out var reader, out _))
+        finally
         {
-            await destination.WriteLineAsync(reader.Line, cancellationToken);
-            if (await reader.MoveNextAsync(cancellationToken))
+            foreach (var reader in readers)
             {
-                queue.Enqueue(reader, (reader.Key, reader.Sequence));
+                reader.Dispose();
             }
         }
     }
@@ -131,7 +140,11 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         }
     }
 
-    private async Task SpillAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the arena, sorted, as one run. Runs are local temporary files, written and read synchronously
+    /// through one pooled buffer: an awaited write per line (two, with its header) cost more than the sort.
+    /// </summary>
+    private void Spill(CancellationToken cancellationToken)
     {
         if (_entries.Count == 0)
         {
@@ -144,20 +157,50 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
             FileMode.CreateNew,
             FileAccess.ReadWrite,
             FileShare.None,
-            64 * 1024,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            bufferSize: 0,
+            FileOptions.DeleteOnClose);
         _runs.Add(run);
-        var header = new byte[20];
-        foreach (var entry in _entries)
+        var buffer = ArrayPool<byte>.Shared.Rent(RunBufferBytes);
+        try
         {
-            BinaryPrimitives.WriteInt64LittleEndian(header, entry.Key);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), entry.Sequence);
-            BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(16), entry.Length);
-            await run.WriteAsync(header, cancellationToken);
-            await run.WriteAsync(_arena.AsMemory(entry.Offset, entry.Length), cancellationToken);
+            var used = 0;
+            foreach (var entry in _entries)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (used + RecordHeaderBytes > buffer.Length)
+                {
+                    run.Write(buffer, 0, used);
+                    used = 0;
+                }
+
+                BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(used), entry.Key);
+                BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(used + 8), entry.Sequence);
+                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(used + 16), entry.Length);
+                used += RecordHeaderBytes;
+                var line = _arena.AsSpan(entry.Offset, entry.Length);
+                if (used + line.Length > buffer.Length)
+                {
+                    // A line longer than what is left of the buffer goes out as it is, after what is gathered.
+                    run.Write(buffer, 0, used);
+                    used = 0;
+                    if (line.Length > buffer.Length)
+                    {
+                        run.Write(line);
+                        continue;
+                    }
+                }
+
+                line.CopyTo(buffer.AsSpan(used));
+                used += line.Length;
+            }
+
+            run.Write(buffer, 0, used);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        await run.FlushAsync(cancellationToken);
         _entries.Clear();
         _used = 0;
     }
@@ -212,11 +255,19 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         }
     }
 
-    /// <summary>Reads one spilled run back, record by record.</summary>
-    private sealed class RunReader(Stream stream)
+    /// <summary>
+    /// Reads one spilled run back, record by record, through a small pooled buffer (runs are merged many at a
+    /// time, so each gets 16 KiB, not the 64 KiB they were written with); a record longer than the buffer is
+    /// read into a line buffer of its own.
+    /// </summary>
+    private sealed class RunReader(Stream stream) : IDisposable
     {
-        private readonly byte[] _header = new byte[20];
-        private byte[] _line = new byte[4096];
+        private const int BufferBytes = 16 * 1024;
+
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+        private byte[] _long = [];
+        private int _start;
+        private int _end;
 
         public long Key { get; private set; }
 
@@ -224,24 +275,78 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
         public ReadOnlyMemory<byte> Line { get; private set; }
 
-        public async ValueTask<bool> MoveNextAsync(CancellationToken cancellationToken)
+        public bool MoveNext()
         {
-            var read = await stream.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, cancellationToken);
-            if (read == 0)
+            if (!Fill(RecordHeaderBytes))
             {
+                if (_end > _start)
+                {
+                    throw new InvalidDataException("A sort run ends inside a record header.");
+                }
+
                 return false;
             }
 
-            Key = BinaryPrimitives.ReadInt64LittleEndian(_header);
-            Sequence = BinaryPrimitives.ReadInt64LittleEndian(_header.AsSpan(8));
-            var length = BinaryPrimitives.ReadInt32LittleEndian(_header.AsSpan(16));
-            if (_line.Length < length)
+            Key = BinaryPrimitives.ReadInt64LittleEndian(_buffer.AsSpan(_start));
+            Sequence = BinaryPrimitives.ReadInt64LittleEndian(_buffer.AsSpan(_start + 8));
+            var length = BinaryPrimitives.ReadInt32LittleEndian(_buffer.AsSpan(_start + 16));
+            _start += RecordHeaderBytes;
+            if (length <= _buffer.Length)
             {
-                _line = new byte[Math.Max(length, _line.Length * 2)];
+                if (!Fill(length))
+                {
+                    throw new InvalidDataException("A sort run ends inside a line.");
+                }
+
+                Line = _buffer.AsMemory(_start, length);
+                _start += length;
+                return true;
             }
 
-            await stream.ReadExactlyAsync(_line.AsMemory(0, length), cancellationToken);
-            Line = _line.AsMemory(0, length);
+            if (_long.Length < length)
+            {
+                _long = new byte[length];
+            }
+
+            // What the buffer holds of the line, then the rest straight from the file.
+            var held = _end - _start;
+            _buffer.AsSpan(_start, held).CopyTo(_long);
+            stream.ReadExactly(_long, held, length - held);
+            _start = _end = 0;
+            Line = _long.AsMemory(0, length);
+            return true;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+
+        /// <summary>Makes <paramref name="count"/> bytes (at most the buffer's length) available from <c>_start</c>; false at the end of the run.</summary>
+        private bool Fill(int count)
+        {
+            if (_end - _start >= count)
+            {
+                return true;
+            }
+
+            // Move what is left to the front, then read until enough is there or the file ends.
+            var left = _end - _start;
+            _buffer.AsSpan(_start, left).CopyTo(_buffer);
+            _start = 0;
+            _end = left;
+            while (_end < count)
+            {
+                var read = stream.Read(_buffer, _end, _buffer.Length - _end);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                _end += read;
+            }
+
             return true;
         }
     }

@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace BatchFunctions.Core.Jsonl;
 
@@ -6,6 +8,11 @@ namespace BatchFunctions.Core.Jsonl;
 /// Reads what the merger needs from one output or error line, without building a document: custom_id,
 /// whether it failed (contract section 7.3: <c>error</c> set or a non-2xx <c>status_code</c>), model and usage.
 /// </summary>
+/// <remarks>
+/// On <see cref="JsonTokenizer"/>, the validator's reader, after one vectorized UTF-8 check of the line: a
+/// result line is mostly the completion's text, which that reader crosses in one search per string where
+/// <see cref="Utf8JsonReader"/> goes byte by byte from the first escape (a quarter of a merge's time).
+/// </remarks>
 internal sealed class ResultLineParser
 {
     private byte[] _customId = new byte[256];
@@ -36,9 +43,14 @@ internal sealed class ResultLineParser
         PromptTokens = CompletionTokens = TotalTokens = 0;
         var hasError = false;
         int? status = null;
+        if (!Utf8.IsValid(line))
+        {
+            return false;
+        }
+
         try
         {
-            var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 256 });
+            var reader = new JsonTokenizer(line);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return false;
@@ -79,24 +91,32 @@ internal sealed class ResultLineParser
         }
     }
 
-    private void ReadCustomId(ref Utf8JsonReader reader)
+    private void ReadCustomId(ref JsonTokenizer reader)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
             return;
         }
 
-        var length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
+        var length = reader.ValueSpan.Length;
         if (_customId.Length < length)
         {
             _customId = new byte[Math.Max(length, _customId.Length * 2)];
         }
 
-        _customIdLength = reader.CopyString(_customId);
+        if (reader.ValueIsEscaped)
+        {
+            _customIdLength = reader.CopyString(_customId);
+        }
+        else
+        {
+            reader.ValueSpan.CopyTo(_customId);
+            _customIdLength = length;
+        }
         HasCustomId = true;
     }
 
-    private int? ReadResponse(ref Utf8JsonReader reader)
+    private int? ReadResponse(ref JsonTokenizer reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -110,7 +130,7 @@ internal sealed class ResultLineParser
             if (reader.ValueTextEquals("status_code"u8))
             {
                 reader.Read();
-                status = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) ? code : null;
+                status = reader.TokenType == JsonTokenType.Number && TryGetInteger(reader.ValueSpan, out var code) && code is >= int.MinValue and <= int.MaxValue ? (int)code : null;
             }
             else if (reader.ValueTextEquals("body"u8))
             {
@@ -127,7 +147,7 @@ internal sealed class ResultLineParser
         return status;
     }
 
-    private void ReadBody(ref Utf8JsonReader reader)
+    private void ReadBody(ref JsonTokenizer reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -167,7 +187,7 @@ internal sealed class ResultLineParser
         }
     }
 
-    private void ReadUsage(ref Utf8JsonReader reader)
+    private void ReadUsage(ref JsonTokenizer reader)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -179,7 +199,7 @@ internal sealed class ResultLineParser
         {
             var target = reader.ValueTextEquals("prompt_tokens"u8) ? 1 : reader.ValueTextEquals("completion_tokens"u8) ? 2 : reader.ValueTextEquals("total_tokens"u8) ? 3 : 0;
             reader.Read();
-            if (target > 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
+            if (target > 0 && reader.TokenType == JsonTokenType.Number && TryGetInteger(reader.ValueSpan, out var value))
             {
                 switch (target)
                 {
@@ -198,4 +218,8 @@ internal sealed class ResultLineParser
             reader.Skip();
         }
     }
+
+    /// <summary>A JSON number that is a whole long as written (as <see cref="Utf8JsonReader.TryGetInt64"/>: no fraction, no exponent).</summary>
+    private static bool TryGetInteger(ReadOnlySpan<byte> number, out long value) =>
+        Utf8Parser.TryParse(number, out value, out var consumed) && consumed == number.Length;
 }

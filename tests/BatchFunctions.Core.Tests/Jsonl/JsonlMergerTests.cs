@@ -132,6 +132,43 @@ public sealed class JsonlMergerTests
     }
 
     [Fact]
+    public async Task MergeAsync_SpilledLinesLongerThanTheRunBuffers_ComeBackWhole()
+    {
+        // Completions from a few bytes to several times the runs' 16 KiB read and 64 KiB write buffers, in an
+        // arena that holds a few of them: every run has lines cut across buffer refills and lines read apart.
+        var sizes = new[] { 3, 70_000, 17_000, 16_384, 200, 150_000, 65_536, 1, 40_000, 9 };
+        var lines = sizes.Select((size, i) => Success($"r{i + 1}").Replace("\"model\"", $"\"text\":\"{new string((char)('a' + i), size)}\",\"model\"", StringComparison.Ordinal)).ToArray();
+
+        var (usage, results, _) = await MergeAsync([Part(Inputs(sizes.Length), [.. lines.Reverse()], null)], new JsonlMergeOptions { SortBufferBytes = 400_000 });
+
+        Assert.Equal(lines, results);
+        Assert.Equal(sizes.Length, usage.Succeeded);
+    }
+
+    [Fact]
+    public async Task MergeAsync_EscapedIdsBadNumbersAndInvalidUtf8_AreReadAsTheJsonSays()
+    {
+        var escaped = Success("r1").Replace("\"r1\"", "\"\\u00721\"", StringComparison.Ordinal);
+        var fractionalStatus = Success("r2").Replace("200", "200.0", StringComparison.Ordinal);
+        var invalid = Encoding.UTF8.GetBytes(Success("r3").Replace("\"m\"", "\"\u00e9\"", StringComparison.Ordinal));
+        invalid[Array.IndexOf(invalid, (byte)0xC3)] = 0xFF;
+        var output = Encoding.UTF8.GetBytes(escaped + "\n" + fractionalStatus + "\n").Concat(invalid).Append((byte)'\n').ToArray();
+        var part = new JsonlMergePart(
+            _ => Task.FromResult<Stream>(new MemoryStream(Inputs(3))),
+            _ => Task.FromResult<Stream?>(new MemoryStream(output)),
+            _ => Task.FromResult<Stream?>(null));
+
+        var (usage, results, failed) = await MergeAsync([part]);
+
+        // An escaped id is the id it decodes to; a status of 200.0 is not a whole number, so not a 2xx; a line
+        // that is not UTF-8 is not JSON (kept among the errors, with no id to place it by, so r3 has no answer).
+        Assert.Equal([escaped], results);
+        Assert.Equal(3, failed.Count);
+        Assert.Equal("r2", CustomId(failed[0]));
+        Assert.Equal((3L, 1L, 1L, 1L, 1L), (usage.Requests, usage.Succeeded, usage.Failed, usage.Unmatched, usage.Missing));
+    }
+
+    [Fact]
     public async Task MergeAsync_AnyOutcomesShuffled_EveryRequestEndsInExactlyOneFileInInputOrder()
     {
         var gen = Gen.Select(Gen.Int[1, 120], Gen.Int[0, 3].Array[120], Gen.Int[1, 5], Gen.Int);
