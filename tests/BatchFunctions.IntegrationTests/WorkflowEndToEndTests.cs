@@ -74,6 +74,13 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(10 * sizeof(ulong), host.Reads.BytesReadFrom($"/{host.Storage.Options.StagingContainer}/{BlobLayout.IdHashes(state.InstanceId)}"));
         Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.ArchiveContainer}/"));
 
+        // The results are merged as each job is collected, straight from Mistral: nothing is staged as it came,
+        // and finalizing joins the merged parts inside the storage service (a copy, or blocks staged from them).
+        var results = await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("counted.jsonl", state.InstanceId));
+        Assert.Equal(10, Lines(results).Count);
+        Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/outputs/"));
+        Assert.Equal(0, host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/merged/"));
+
         // What Mistral was sent, part after part, is the input byte for byte.
         var sent = new StringBuilder();
         foreach (var part in done.Parts)
@@ -163,7 +170,7 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3" });
         var state = await host.DropAsync("again.jsonl", Chat(8));
         var collecting = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Collecting);
-        var pretended = collecting with { Phase = BatchPhase.Finalizing, Parts = [.. collecting.Parts.Select(p => p with { Collected = true })] };
+        var pretended = collecting with { Phase = BatchPhase.Finalizing, Parts = [.. collecting.Parts.Select(p => p with { Collected = true, Merged = null })] };
         var call = new FinalizeCall(state.InstanceId, pretended, BatchOutcome.Succeeded, null);
         var errorsName = BlobLayout.Errors("again.jsonl", state.InstanceId);
 
@@ -177,6 +184,31 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(3, pretended.Parts.Count);
         Assert.Equal(first, await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, errorsName));
         Assert.Equal(Enumerable.Range(1, 8).Select(i => "q" + i), Lines(first).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
+    }
+
+    [Fact]
+    public async Task Finalize_PartsCollectedByTheEarlierVersion_MergesTheFilesItCopied()
+    {
+        // A batch that was collecting when this version was deployed: its parts' files were copied as they
+        // came (a collect call without its part), and nothing was merged at collection.
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3", ["Batch:DeleteUploadedFiles"] = "false" });
+        var state = await host.DropAsync("earlier.jsonl", Chat(8));
+        var collected = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Finalizing);
+        foreach (var part in collected.Parts)
+        {
+            var copied = await host.Activities.ExecuteAsync(new CollectPartCall(state.InstanceId, part.Index, part.OutputFileId, part.ErrorFileId, part.JobId));
+            Assert.Null(((CollectedPayload)copied.Payload!).Merged);
+            await host.Storage.Staging.GetBlobClient(BlobLayout.PartResults(state.InstanceId, part.Index)).DeleteAsync();
+        }
+
+        var earlier = collected with { Parts = [.. collected.Parts.Select(p => p with { Merged = null })] };
+        var finished = await host.Activities.ExecuteAsync(new FinalizeCall(state.InstanceId, earlier, BatchOutcome.Succeeded, null));
+
+        Assert.Equal(ActivityStatus.Succeeded, finished.Status);
+        Assert.Null(((FinishedPayload)finished.Payload!).Outcome);
+        Assert.Equal(
+            Enumerable.Range(1, 8).Select(i => "q" + i),
+            Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("earlier.jsonl", state.InstanceId))).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
     }
 
     [Fact]

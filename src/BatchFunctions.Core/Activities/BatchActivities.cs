@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;
@@ -34,11 +36,21 @@ public sealed class BatchActivities(
 
     // Collects run for several parts at once (the download from Mistral paces each): one block in flight per
     // part keeps the buffers of Workflow:MaxParallelParts collects to one block each.
-    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 1024 * 1024, MaximumTransferSize = 1024 * 1024 };
+    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
 
     // Blobs written line by line hold one block in memory until it is staged: 2 MiB blocks (up to 100 GB a
     // blob at the service's 50,000 blocks) rather than the default 4 MiB halve that, for every writer open.
     private static readonly BlockBlobOpenWriteOptions SmallBlocks = new() { BufferSize = 2 * 1024 * 1024 };
+
+    // The longest result line a merge reads (completions can be long); a longer one is reported as failed.
+    private const int MaxResultLineBytes = 64 * 1024 * 1024;
+
+    private static readonly JsonlMergeOptions CollectMerge = new() { MaxLineBytes = MaxResultLineBytes, WriteUnanswered = false };
+
+    private static readonly SemaphoreSlim MergeGate = new(1, 1);
+
+    // A block staged from a URL may be up to 4000 MiB; 256 MiB keeps a part of a few hundred MB to one or two.
+    private const long JoinBlockBytes = 256L * 1024 * 1024;
 
     private readonly BatchDefaultsOptions _defaults = defaults.Value;
 
@@ -258,7 +270,12 @@ public sealed class BatchActivities(
         return ActivityResult.Success(call, new JobsPayload(jobs));
     }
 
-    /// <summary>Streams a finished job's output and error files into staging, at once (results may be kept only 24 hours).</summary>
+    /// <summary>
+    /// Merges a finished job's output and error files, as they stream from Mistral, into the part's results and
+    /// failures in input order in staging, at once (results may be kept only 24 hours): each result byte is
+    /// read once, and finalizing only joins the parts. A call without its part (made by an earlier version)
+    /// copies the files as they come, for finalize to merge.
+    /// </summary>
     public async Task<ActivityResult> CollectPartAsync(CollectPartCall call, CancellationToken cancellationToken)
     {
         // The job as it is now: the ids the workflow holds may have been read before the job ended (a job
@@ -271,9 +288,48 @@ public sealed class BatchActivities(
             return ActivityResult.Retry(call, string.Create(CultureInfo.InvariantCulture, $"Job {job.JobId} reports {job.Succeeded} succeeded and {job.Failed} failed requests but has no output or error file yet."));
         }
 
-        var hasOutput = outputFileId is not null && await CopyFileAsync(outputFileId, BlobLayout.PartOutput(call.InstanceId, call.PartIndex), cancellationToken);
-        var hasErrors = errorFileId is not null && await CopyFileAsync(errorFileId, BlobLayout.PartErrors(call.InstanceId, call.PartIndex), cancellationToken);
-        return ActivityResult.Success(call, new CollectedPayload(hasOutput, hasErrors, job));
+        if (call.Part is not { } part)
+        {
+            var hasOutput = outputFileId is not null && await CopyFileAsync(outputFileId, BlobLayout.PartOutput(call.InstanceId, call.PartIndex), cancellationToken);
+            var hasErrors = errorFileId is not null && await CopyFileAsync(errorFileId, BlobLayout.PartErrors(call.InstanceId, call.PartIndex), cancellationToken);
+            return ActivityResult.Success(call, new CollectedPayload(hasOutput, hasErrors, job));
+        }
+
+        var merge = new JsonlMergePart(
+            token => OpenPartInputAsync(part, null, call.InstanceId, token),
+            async token => outputFileId is null ? null : await mistral.DownloadFileAsync(outputFileId, token),
+            async token => errorFileId is null ? null : await mistral.DownloadFileAsync(errorFileId, token),
+            OpenIdHashes: await HasIdHashesAsync(call.InstanceId, [part], cancellationToken) ? token => OpenIdHashesAsync(call.InstanceId, part.FirstRequest!.Value, part.Requests, token) : null);
+        BatchUsage usage;
+
+        // One merge at a time in a process: its sort buffers and index are the largest memory a batch takes,
+        // and parallel collects would hold one set each.
+        await MergeGate.WaitAsync(cancellationToken);
+        try
+        {
+            var resultsBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartResults(call.InstanceId, part.Index));
+            var failuresBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartFailures(call.InstanceId, part.Index));
+            byte[] resultsHash, failuresHash;
+            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
+            await using (var failures = await failuresBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
+            {
+                using var hashedResults = new HashingStream(results, HashAlgorithmName.MD5);
+                using var hashedFailures = new HashingStream(failures, HashAlgorithmName.MD5);
+                usage = await JsonlMerger.MergeAsync([merge], hashedResults, hashedFailures, CollectMerge, cancellationToken);
+                (resultsHash, failuresHash) = (hashedResults.GetHashAndReset(), hashedFailures.GetHashAndReset());
+            }
+
+            // The MD5 of what was written, for the service to check when it joins the parts (and, on Azurite, to
+            // spare it a CRC64 of its own).
+            await resultsBlob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = resultsHash }, cancellationToken: cancellationToken);
+            await failuresBlob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = failuresHash }, cancellationToken: cancellationToken);
+        }
+        finally
+        {
+            MergeGate.Release();
+        }
+
+        return ActivityResult.Success(call, new CollectedPayload(outputFileId is not null, errorFileId is not null, job, usage));
     }
 
     /// <summary>Merges the results in input order, writes summary.json, archives the input, cleans up at Mistral and announces the end.</summary>
@@ -286,23 +342,39 @@ public sealed class BatchActivities(
         var summaryBlob = storage.Output.GetBlobClient(BlobLayout.Summary(source.Name, call.InstanceId));
 
         BatchUsage? usage = null;
-        if (state.Parts.Count > 0)
+        if (state.Parts.Count > 0 && state.Parts.All(p => p.Merged is { Missing: 0 }))
         {
-            // Hashes swept away (a batch older than the staging retention) leave the input to index: slower, never lost.
-            var hashed = state.Parts.Any(p => p.FirstRequest is not null)
-                && (await storage.Staging.GetBlobClient(BlobLayout.IdHashes(call.InstanceId)).ExistsAsync(cancellationToken)).Value;
+            // Every part was merged at collection and answered in full: the batch's files are its parts' joined.
+            usage = BatchUsage.Sum(state.Parts.Select(p => p.Merged!));
+            await JoinAsync(call.InstanceId, state.Parts, BlobLayout.PartResults, resultsBlob, cancellationToken);
+            if (usage.Failed > 0)
+            {
+                await JoinAsync(call.InstanceId, state.Parts, BlobLayout.PartFailures, errorsBlob, cancellationToken);
+            }
+            else
+            {
+                await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            }
+        }
+        else if (state.Parts.Count > 0)
+        {
+            // Some requests have no line: theirs go in their place in errors.jsonl, with a reason that depends on
+            // how the batch ended, so the parts are merged again (from what collection merged, where it did).
+            var hashed = await HasIdHashesAsync(call.InstanceId, state.Parts, cancellationToken);
             var parts = state.Parts.Select(part => new JsonlMergePart(
                 token => OpenPartInputAsync(part, source, call.InstanceId, token),
-                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartOutput(call.InstanceId, part.Index)), token),
-                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.PartErrors(call.InstanceId, part.Index)), token),
+                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(part.Merged is null ? BlobLayout.PartOutput(call.InstanceId, part.Index) : BlobLayout.PartResults(call.InstanceId, part.Index)), token),
+                token => OpenIfExistsAsync(storage.Staging.GetBlobClient(part.Merged is null ? BlobLayout.PartErrors(call.InstanceId, part.Index) : BlobLayout.PartFailures(call.InstanceId, part.Index)), token),
                 UnansweredReason.For(part.JobStatus, call.Outcome),
-                part.FirstRequest is { } first && hashed ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
+                hashed && part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
             await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             {
-                usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = 64 * 1024 * 1024 }, cancellationToken);
+                usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = MaxResultLineBytes }, cancellationToken);
             }
 
+            // Duplicates were dropped when collection merged: only it counted them.
+            usage = usage with { Duplicates = usage.Duplicates + state.Parts.Sum(p => p.Merged?.Duplicates ?? 0) };
             if (usage.Failed + usage.Missing + usage.NotProcessed == 0)
             {
                 await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
@@ -382,10 +454,80 @@ public sealed class BatchActivities(
 
     private JsonlSplitOptions SplitOptions() => new() { MaxRequestsPerPart = _defaults.MaxRequestsPerPart, MaxBytesPerPart = _defaults.MaxBytesPerPart, MaxLineBytes = _defaults.MaxLineBytes };
 
-    private async Task<Stream> OpenPartInputAsync(PartState part, BatchSource source, string instanceId, CancellationToken cancellationToken)
+    /// <summary>Whether validation's custom_id hashes can index these parts (hashes swept away with a batch older than the staging retention leave the input to index: slower, never lost).</summary>
+    private async Task<bool> HasIdHashesAsync(string instanceId, IReadOnlyList<PartState> parts, CancellationToken cancellationToken) =>
+        parts.Any(p => p.FirstRequest is not null)
+        && (await storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)).ExistsAsync(cancellationToken)).Value;
+
+    /// <summary>
+    /// Writes the parts' merged files, in part order, as <paramref name="target"/>, inside the storage service
+    /// where it can (one part is copied; several become the blocks of the target, staged from their URLs);
+    /// otherwise streamed through this process in turn (the lines are in order already).
+    /// </summary>
+    private async Task JoinAsync(string instanceId, IReadOnlyList<PartState> parts, Func<string, int, string> name, BlockBlobClient target, CancellationToken cancellationToken)
+    {
+        var sources = parts.Select(p => storage.Staging.GetBlobClient(name(instanceId, p.Index))).ToList();
+        if (sources.Count == 1)
+        {
+            await CopyAsync(sources[0], null, storage.Blobs.GetBlobContainerClient(target.BlobContainerName).GetBlobClient(target.Name), cancellationToken);
+            return;
+        }
+
+        if (sources.All(s => s.CanGenerateSasUri))
+        {
+            try
+            {
+                await StageBlocksFromAsync(sources, target, cancellationToken);
+                return;
+            }
+            catch (RequestFailedException exception) when (exception.Status is 401 or 403)
+            {
+                // The service would not read the sources on our behalf: stream them instead.
+            }
+        }
+
+        await using var output = await target.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken);
+        foreach (var source in sources)
+        {
+            await using var content = await OpenStreamingAsync(source, null, default, cancellationToken);
+            await content.CopyToAsync(output, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="target"/> the concatenation of <paramref name="sources"/> with Put Block From URL:
+    /// blocks of up to <see cref="JoinBlockBytes"/> read by the service through a short read-only SAS of each
+    /// source, committed in order. Deterministic block ids make a second run stage the same blocks again.
+    /// </summary>
+    private static async Task StageBlocksFromAsync(List<BlobClient> sources, BlockBlobClient target, CancellationToken cancellationToken)
+    {
+        var blocks = new List<string>();
+        for (var index = 0; index < sources.Count; index++)
+        {
+            var source = sources[index];
+            var properties = (await source.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            var length = properties.ContentLength;
+            var sas = source.GenerateSasUri(Azure.Storage.Sas.BlobSasPermissions.Read, DateTimeOffset.UtcNow.AddHours(1));
+            for (long offset = 0, chunk = 0; offset < length; offset += JoinBlockBytes, chunk++)
+            {
+                var id = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"part-{index:D5}-{chunk:D6}")));
+                var whole = length <= JoinBlockBytes && properties.ContentHash is { Length: > 0 };
+                await target.StageBlockFromUriAsync(
+                    sas,
+                    id,
+                    new StageBlockFromUriOptions { SourceRange = new HttpRange(offset, Math.Min(JoinBlockBytes, length - offset)), SourceContentHash = whole ? properties.ContentHash : null },
+                    cancellationToken);
+                blocks.Add(id);
+            }
+        }
+
+        await target.CommitBlockListAsync(blocks, cancellationToken: cancellationToken);
+    }
+
+    private async Task<Stream> OpenPartInputAsync(PartState part, BatchSource? source, string instanceId, CancellationToken cancellationToken)
     {
         var blob = storage.Blobs.GetBlobContainerClient(part.Container).GetBlobClient(part.BlobName);
-        if (part.Container == source.Container && part.BlobName == source.Name && !await blob.ExistsAsync(cancellationToken))
+        if (source is not null && part.Container == source.Container && part.BlobName == source.Name && !await blob.ExistsAsync(cancellationToken))
         {
             // A finalize that crashed after archiving runs again: the input is in the archive now.
             blob = storage.Archive.GetBlobClient(BlobLayout.Archived(source.Name, instanceId));
@@ -449,17 +591,17 @@ public sealed class BatchActivities(
     }
 
     /// <summary>
-    /// Copies this version of <paramref name="input"/> to <paramref name="target"/> inside the storage service
-    /// (no byte crosses the network to us); where the service refuses to authorize that copy, through this
-    /// process as a stream.
+    /// Copies this version of <paramref name="input"/> (any version when <paramref name="etag"/> is null) to
+    /// <paramref name="target"/> inside the storage service (no byte crosses the network to us); where the
+    /// service refuses to authorize that copy, through this process as a stream.
     /// </summary>
-    private static async Task CopyAsync(BlobClient input, string etag, BlobClient target, CancellationToken cancellationToken)
+    private static async Task CopyAsync(BlobClient input, string? etag, BlobClient target, CancellationToken cancellationToken)
     {
         try
         {
             var copy = await target.StartCopyFromUriAsync(
                 input.Uri,
-                new BlobCopyFromUriOptions { SourceConditions = new BlobRequestConditions { IfMatch = new ETag(etag) } },
+                new BlobCopyFromUriOptions { SourceConditions = etag is null ? null : new BlobRequestConditions { IfMatch = new ETag(etag) } },
                 cancellationToken);
             await copy.WaitForCompletionAsync(cancellationToken);
             return;

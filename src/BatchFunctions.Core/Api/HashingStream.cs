@@ -3,18 +3,19 @@ using System.Security.Cryptography;
 namespace BatchFunctions.Core.Api;
 
 /// <summary>
-/// Reads through to an inner stream and hashes (SHA-256) what passes, so that a request body is hashed in the
-/// same pass that stores or parses it: nothing is buffered to compute an idempotency fingerprint.
+/// Reads or writes through to an inner stream and hashes (SHA-256 unless told) what passes, so that content is
+/// hashed in the same pass that stores or parses it: a request body's idempotency fingerprint, a merged part's
+/// MD5 for the service to check when it copies the part. The inner stream is the caller's to dispose.
 /// </summary>
-internal sealed class HashingStream(Stream inner) : Stream
+internal sealed class HashingStream(Stream inner, HashAlgorithmName? algorithm = null) : Stream
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(algorithm ?? HashAlgorithmName.SHA256);
 
-    public override bool CanRead => true;
+    public override bool CanRead => inner.CanRead;
 
     public override bool CanSeek => false;
 
-    public override bool CanWrite => false;
+    public override bool CanWrite => inner.CanWrite;
 
     public override long Length => throw new NotSupportedException();
 
@@ -53,15 +54,33 @@ internal sealed class HashingStream(Stream inner) : Stream
         return read;
     }
 
-    public override void Flush()
-    {
-    }
+    /// <summary>The hash of every byte read or written so far (and appended), starting afresh after.</summary>
+    public byte[] GetHashAndReset() => _hash.GetHashAndReset();
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        _hash.AppendData(buffer);
+        inner.Write(buffer);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _hash.AppendData(buffer.Span);
+        return inner.WriteAsync(buffer, cancellationToken);
+    }
 
     protected override void Dispose(bool disposing)
     {

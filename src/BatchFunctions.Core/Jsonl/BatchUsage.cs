@@ -38,4 +38,46 @@ public sealed record BatchUsage
 
     /// <summary>The same figures per model named in the responses.</summary>
     public required IReadOnlyDictionary<string, ModelUsage> Models { get; init; }
+
+    /// <summary>The figures of several parts added up (models by name).</summary>
+    public static BatchUsage Sum(IEnumerable<BatchUsage> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        long requests = 0, succeeded = 0, failed = 0, missing = 0, notProcessed = 0, unmatched = 0, duplicates = 0, prompt = 0, completion = 0, total = 0;
+        var models = new Dictionary<string, ModelUsage>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            requests += part.Requests;
+            succeeded += part.Succeeded;
+            failed += part.Failed;
+            missing += part.Missing;
+            notProcessed += part.NotProcessed;
+            unmatched += part.Unmatched;
+            duplicates += part.Duplicates;
+            prompt += part.PromptTokens;
+            completion += part.CompletionTokens;
+            total += part.TotalTokens;
+            foreach (var (name, usage) in part.Models)
+            {
+                models[name] = models.TryGetValue(name, out var sum)
+                    ? new ModelUsage(sum.Requests + usage.Requests, sum.PromptTokens + usage.PromptTokens, sum.CompletionTokens + usage.CompletionTokens, sum.TotalTokens + usage.TotalTokens)
+                    : usage;
+            }
+        }
+
+        return new BatchUsage
+        {
+            Requests = requests,
+            Succeeded = succeeded,
+            Failed = failed,
+            Missing = missing,
+            NotProcessed = notProcessed,
+            Unmatched = unmatched,
+            Duplicates = duplicates,
+            PromptTokens = prompt,
+            CompletionTokens = completion,
+            TotalTokens = total,
+            Models = models,
+        };
+    }
 }

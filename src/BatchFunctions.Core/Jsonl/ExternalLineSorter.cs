@@ -6,7 +6,7 @@ namespace BatchFunctions.Core.Jsonl;
 /// <summary>
 /// Sorts lines by a numeric key within a fixed memory budget: lines are gathered in one arena, sorted and
 /// spilled to temporary files as runs when it fills, then merged. Equal keys keep their arrival order.
-/// The arena comes from the shared pool, so that part after part reuses the same memory.
+/// The arena comes from a pool, so that part after part (and merge after merge) reuses the same memory.
 /// </summary>
 internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBytes) : IAsyncDisposable
 {
@@ -15,7 +15,11 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
     private readonly List<Entry> _entries = [];
     private readonly List<FileStream> _runs = [];
-    private byte[] _arena = ArrayPool<byte>.Shared.Rent(bufferBytes);
+    // Arenas come from a pool of their own that keeps two of each size: the shared pool keeps one per thread,
+    // so merges run by collects on different threads would each leave 8 MiB arenas behind.
+    private static readonly ArrayPool<byte> Arenas = ArrayPool<byte>.Create(64 * 1024 * 1024, 2);
+
+    private byte[] _arena = Arenas.Rent(bufferBytes);
     private bool _arenaRented = true;
     private int _used;
     private long _sequence;
@@ -135,7 +139,7 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     {
         if (_arenaRented)
         {
-            ArrayPool<byte>.Shared.Return(_arena);
+            Arenas.Return(_arena);
             _arenaRented = false;
         }
     }

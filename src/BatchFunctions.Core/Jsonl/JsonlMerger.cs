@@ -99,7 +99,11 @@ public static class JsonlMerger
         }
 
         var missing = requests - Count(seen);
-        if (missing > 0)
+        if (missing > 0 && !options.WriteUnanswered)
+        {
+            totals.Missing += missing;
+        }
+        else if (missing > 0)
         {
             var reason = part.Unanswered ?? UnansweredReason.Missing;
             if (reason.NotProcessed)

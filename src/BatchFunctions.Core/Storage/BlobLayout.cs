@@ -59,6 +59,12 @@ public static class BlobLayout
     /// <summary>A part's collected error file in the staging container.</summary>
     public static string PartErrors(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/outputs/part-{index:D4}.errors.jsonl");
 
+    /// <summary>A part's succeeded lines, in input order, merged when its job was collected (staging container).</summary>
+    public static string PartResults(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/merged/part-{index:D4}.results.jsonl");
+
+    /// <summary>A part's failed lines, in input order, merged when its job was collected (staging container).</summary>
+    public static string PartFailures(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{instanceId}/merged/part-{index:D4}.errors.jsonl");
+
     /// <summary>The name a part is uploaded to Mistral with: deterministic, so a retried upload can find its file.</summary>
     public static string UploadName(string instanceId, int index) => string.Create(CultureInfo.InvariantCulture, $"{UploadPrefix(instanceId)}{index:D4}.jsonl");
 

@@ -84,7 +84,7 @@ public sealed record CancelJobsCall(string InstanceId, IReadOnlyList<string> Job
 /// Copy one finished job's output and error files into storage. With <paramref name="JobId"/>, the job is read
 /// again first and its current file ids win over the ones given (which may predate the job's end).
 /// </summary>
-public sealed record CollectPartCall(string InstanceId, int PartIndex, string? OutputFileId, string? ErrorFileId, string? JobId = null) : ActivityCall(InstanceId)
+public sealed record CollectPartCall(string InstanceId, int PartIndex, string? OutputFileId, string? ErrorFileId, string? JobId = null, PartState? Part = null) : ActivityCall(InstanceId)
 {
     /// <inheritdoc />
     public override string Name => ActivityNames.CollectPart;

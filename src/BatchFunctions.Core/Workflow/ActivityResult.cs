@@ -80,8 +80,8 @@ public sealed record JobSnapshot(
     IReadOnlyList<string> Errors,
     DateTimeOffset? StartedAt);
 
-/// <summary>The collected part, with the job as it was read when its files were fetched.</summary>
-public sealed record CollectedPayload(bool HasOutput, bool HasErrors, JobSnapshot? Job = null) : ActivityPayload;
+/// <summary>The collected part, with the job as it was read when its files were fetched, and what its merged lines add up to (null when its files were copied as they came).</summary>
+public sealed record CollectedPayload(bool HasOutput, bool HasErrors, JobSnapshot? Job = null, Jsonl.BatchUsage? Merged = null) : ActivityPayload;
 
 /// <summary>The batch's files (finalize, reject); an outcome when finalizing found it other than decided (results missing).</summary>
 public sealed record FinishedPayload(BatchOutputs Outputs, BatchOutcome? Outcome = null, string? Failure = null, DateTimeOffset? CompletedAt = null, Pricing.BatchCost? Cost = null) : ActivityPayload;

@@ -101,7 +101,7 @@ public static class BatchDecider
     private static IEnumerable<ActivityCall> CollectCalls(BatchState state, IEnumerable<PartState> withJobs, WorkflowOptions options) => withJobs
         .Where(p => p.IsTerminal && !p.Collected)
         .Take(options.MaxParallelParts)
-        .Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId));
+        .Select(ActivityCall (p) => new CollectPartCall(state.InstanceId, p.Index, p.OutputFileId, p.ErrorFileId, p.JobId, p));
 
     /// <summary>Waits for the next poll, or for the deadline when it comes first.</summary>
     private static WaitUntil WaitForPoll(BatchState state, DateTimeOffset now)
@@ -191,7 +191,7 @@ public static class BatchDecider
                 state = ApplySnapshots(state, cancelled.Jobs) with { CancelSent = true, Stop = state.Stop ?? cancel.Reason };
                 return state with { Poll = (state.Poll ?? new PollState(at, at)) with { NextPollAt = at + options.MinPollDelay } };
             case (CollectPartCall collect, CollectedPayload collected):
-                return AfterCollect(UpdatePart(state, collect.PartIndex, p => (collected.Job is { } seen ? WithSnapshot(p, seen) : p) with { Collected = true }));
+                return AfterCollect(UpdatePart(state, collect.PartIndex, p => (collected.Job is { } seen ? WithSnapshot(p, seen) : p) with { Collected = true, Merged = collected.Merged }));
             case (FinalizeCall finalize, FinishedPayload finished):
                 // summary.json's completed_at and the status's are one instant: the one finalize wrote.
                 return Complete(state, finished.Outcome ?? finalize.Outcome, finished.Outputs, finished.CompletedAt ?? at) with { Failure = finished.Failure ?? finalize.Failure ?? state.Failure, Cost = finished.Cost };

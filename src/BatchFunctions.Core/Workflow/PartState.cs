@@ -1,3 +1,4 @@
+using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Core.Workflow;
@@ -21,6 +22,11 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="StartedAt">When the job started running.</param>
 /// <param name="Collected">Whether its output and error files were copied to storage.</param>
 /// <param name="Offset">Where the part starts in its blob (a range of the input); null when it is the whole blob.</param>
+/// <param name="Merged">
+/// What the part's lines added up to when they were merged at collection (its answered lines, in input order,
+/// in the staging container; <see cref="BatchUsage.Missing"/> counts the requests without any line); null
+/// when its files were copied as they came (a collection by an earlier version) or not collected.
+/// </param>
 /// <param name="FirstRequest">The ordinal of its first request in the batch's custom_id hashes; null when none were written (the merge then indexes the part's input).</param>
 public sealed record PartState(
     int Index,
@@ -41,7 +47,8 @@ public sealed record PartState(
     DateTimeOffset? StartedAt = null,
     bool Collected = false,
     long? Offset = null,
-    long? FirstRequest = null)
+    long? FirstRequest = null,
+    BatchUsage? Merged = null)
 {
     /// <summary>Whether the job has stopped for good (CANCELLATION_REQUESTED is not terminal).</summary>
     public bool IsTerminal => JobStatus is not null && BatchJobStatus.FromValue(JobStatus).IsTerminal;
