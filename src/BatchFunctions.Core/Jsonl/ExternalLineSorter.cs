@@ -13,14 +13,16 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     private const int RecordHeaderBytes = 20;
     private const int RunBufferBytes = 64 * 1024;
 
-    private readonly List<Entry> _entries = [];
-    private readonly List<FileStream> _runs = [];
     // Arenas come from a pool of their own that keeps two of each size: the shared pool keeps one per thread,
     // so merges run by collects on different threads would each leave 8 MiB arenas behind.
     private static readonly ArrayPool<byte> Arenas = ArrayPool<byte>.Create(64 * 1024 * 1024, 2);
 
-    private byte[] _arena = Arenas.Rent(bufferBytes);
-    private bool _arenaRented = true;
+    private readonly List<Entry> _entries = [];
+    private readonly List<FileStream> _runs = [];
+
+    // Rented at the first line: a sorter that gets none (the failures of a batch without any) takes no arena.
+    private byte[] _arena = [];
+    private bool _arenaRented;
     private int _used;
     private long _sequence;
 
@@ -28,6 +30,12 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
     public ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
     {
+        if (_arena.Length == 0)
+        {
+            _arena = Arenas.Rent(bufferBytes);
+            _arenaRented = true;
+        }
+
         if (_used + line.Length > _arena.Length)
         {
             Spill(cancellationToken);
