@@ -231,6 +231,12 @@ internal static class EndToEnd
         public void Report(BatchStatus value)
         {
             var phase = value.Phase.ToString();
+            // Every report with its time and each part's job, on stderr: where a phase's seconds go.
+            if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1")
+            {
+                Console.Error.WriteLine($"TRACE {_clock.Elapsed.TotalSeconds:F3} {phase} completed={value.Completed} parts={string.Join(',', value.Parts.Select(p => p.JobStatus + ":" + p.Completed))}");
+            }
+
             if (phase != _phase)
             {
                 Close();
