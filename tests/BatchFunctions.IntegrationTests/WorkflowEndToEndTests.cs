@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
@@ -209,6 +210,26 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(
             Enumerable.Range(1, 8).Select(i => "q" + i),
             Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("earlier.jsonl", state.InstanceId))).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
+    }
+
+    [Fact]
+    public async Task Finalize_MergedPartNoLongerMatchingItsMd5_JoinsThePartsThroughTheProcess()
+    {
+        // A second run of a collect rewrote the part after the first had set its MD5: the storage service
+        // refuses to stage it from its URL, and the parts are streamed through instead, whole and in order.
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "3" });
+        var state = await host.DropAsync("rehashed.jsonl", Chat(8));
+        var collected = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Finalizing);
+        var part = host.Storage.Staging.GetBlobClient(BlobLayout.PartResults(state.InstanceId, 1));
+        await part.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = new byte[16] });
+
+        var done = await host.Driver.RunAsync(collected);
+
+        Assert.True(done.Outcome == BatchOutcome.Succeeded, done.Failure);
+        Assert.Equal(
+            Enumerable.Range(1, 8).Select(i => "q" + i),
+            Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("rehashed.jsonl", state.InstanceId))).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
+        Assert.True(host.Reads.BytesReadContaining($"/{host.Storage.Options.StagingContainer}/{state.InstanceId}/merged/") > 0);
     }
 
     [Fact]

@@ -28,4 +28,7 @@ internal static partial class ActivityLog
 
     [LoggerMessage(2008, LogLevel.Warning, "Completion event of batch {InstanceId} not published to the Event Grid topic after its retries ({Reason}); the completion queue has it")]
     public static partial void EventFailed(ILogger logger, string instanceId, string reason);
+
+    [LoggerMessage(2009, LogLevel.Warning, "Parts of batch {InstanceId} joined through the process: the storage service refused to join them ({Status} {ErrorCode})")]
+    public static partial void JoinedThroughProcess(ILogger logger, string instanceId, int status, string? errorCode);
 }

@@ -480,9 +480,15 @@ public sealed class BatchActivities(
                 await StageBlocksFromAsync(sources, target, cancellationToken);
                 return;
             }
-            catch (RequestFailedException exception) when (exception.Status is 401 or 403)
+            catch (RequestFailedException exception) when (exception.Status is 400 or 401 or 403)
             {
-                // The service would not read the sources on our behalf: stream them instead.
+                // The service would not read the sources on our behalf, or found a part other than its MD5 says
+                // (rewritten by a second run of its collect after the hash was set): stream them instead.
+                ActivityLog.JoinedThroughProcess(logger, instanceId, exception.Status, exception.ErrorCode);
+
+                // Committing no block drops the blocks staged so far: the writer's own block ids differ in length,
+                // which the service refuses within one blob.
+                await target.CommitBlockListAsync([], cancellationToken: cancellationToken);
             }
         }
 
