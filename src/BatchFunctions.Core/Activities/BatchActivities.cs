@@ -34,9 +34,9 @@ public sealed class BatchActivities(
 {
     private static readonly StorageTransferOptions Transfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
 
-    // Collects run for several parts at once (the download from Mistral paces each): one block in flight per
-    // part keeps the buffers of Workflow:MaxParallelParts collects to one block each.
-    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 2, InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024 };
+    // Collects called by the earlier version copy files as they come, several parts at once (the download from
+    // Mistral paces each): one block in flight per part keeps their buffers to one block each.
+    private static readonly StorageTransferOptions CollectTransfer = new() { MaximumConcurrency = 1, InitialTransferSize = 1024 * 1024, MaximumTransferSize = 1024 * 1024 };
 
     // Blobs written line by line hold one block in memory until it is staged: 2 MiB blocks (up to 100 GB a
     // blob at the service's 50,000 blocks) rather than the default 4 MiB halve that, for every writer open.
