@@ -213,6 +213,27 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Finalize_OnlyFailureIsALineForNoRequest_KeepsErrorsWithThatLine()
+    {
+        // Mistral answered every request, and also sent a failed line whose custom_id is none of ours: it is
+        // counted as unmatched, not failed, and must still end up in errors.jsonl (it was deleted with the file).
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:DeleteUploadedFiles"] = "false" });
+        var state = await host.DropAsync("stranger.jsonl", Chat(3));
+        var collected = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Finalizing);
+        var part = collected.Parts[0];
+        await host.Activities.ExecuteAsync(new CollectPartCall(state.InstanceId, part.Index, part.OutputFileId, part.ErrorFileId, part.JobId));
+        const string Stranger = "{\"custom_id\":\"stranger\",\"response\":{\"status_code\":500,\"body\":{}},\"error\":null}";
+        await host.Storage.Staging.GetBlobClient(BlobLayout.PartErrors(state.InstanceId, part.Index)).UploadAsync(BinaryData.FromString(Stranger + "\n"), overwrite: true);
+
+        var finished = await host.Activities.ExecuteAsync(new FinalizeCall(state.InstanceId, collected with { Parts = [part with { Merged = null }] }, BatchOutcome.Succeeded, null));
+
+        var outputs = ((FinishedPayload)finished.Payload!).Outputs;
+        Assert.NotNull(outputs.Errors);
+        Assert.Equal([Stranger], Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Errors, BlobLayout.Errors("stranger.jsonl", state.InstanceId))));
+        Assert.Equal(3, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("stranger.jsonl", state.InstanceId))).Count);
+    }
+
+    [Fact]
     public async Task Finalize_MergedPartNoLongerMatchingItsMd5_JoinsThePartsThroughTheProcess()
     {
         // A second run of a collect rewrote the part after the first had set its MD5: the storage service

@@ -347,13 +347,9 @@ public sealed class BatchActivities(
             // Every part was merged at collection and answered in full: the batch's files are its parts' joined.
             usage = BatchUsage.Sum(state.Parts.Select(p => p.Merged!));
             await JoinAsync(call.InstanceId, state.Parts, BlobLayout.PartResults, resultsBlob, cancellationToken);
-            if (usage.Failed > 0)
+            if (usage.Failed + usage.Unmatched > 0)
             {
                 await JoinAsync(call.InstanceId, state.Parts, BlobLayout.PartFailures, errorsBlob, cancellationToken);
-            }
-            else
-            {
-                await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
             }
         }
         else if (state.Parts.Count > 0)
@@ -375,10 +371,16 @@ public sealed class BatchActivities(
 
             // Duplicates were dropped when collection merged: only it counted them.
             usage = usage with { Duplicates = usage.Duplicates + state.Parts.Sum(p => p.Merged?.Duplicates ?? 0) };
-            if (usage.Failed + usage.Missing + usage.NotProcessed == 0)
-            {
-                await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
-            }
+        }
+
+        // errors.jsonl stays when it has a line: a failure, an unanswered request, or a failed line whose
+        // custom_id is no request's (counted as unmatched, not failed, and paid for all the same).
+        var hasErrors = usage is not null
+            && (usage.Failed + usage.Missing + usage.NotProcessed > 0
+                || (usage.Unmatched > 0 && await errorsBlob.ExistsAsync(cancellationToken) && (await errorsBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength > 0));
+        if (usage is not null && !hasErrors)
+        {
+            await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
         }
 
         // Jobs that all ended well yet left lines unanswered: the batch did not succeed, whatever was decided.
@@ -396,7 +398,7 @@ public sealed class BatchActivities(
             : null;
         var outputs = new BatchOutputs(
             Results: usage is null ? null : resultsBlob.Uri.ToString(),
-            Errors: usage is not null && usage.Failed + usage.Missing + usage.NotProcessed > 0 ? errorsBlob.Uri.ToString() : null,
+            Errors: hasErrors ? errorsBlob.Uri.ToString() : null,
             Summary: summaryBlob.Uri.ToString(),
             CombinedResults: combined?.Results,
             CombinedErrors: combined?.Errors,
