@@ -377,7 +377,7 @@ public sealed class BatchActivities(
         // custom_id is no request's (counted as unmatched, not failed, and paid for all the same).
         var hasErrors = usage is not null
             && (usage.Failed + usage.Missing + usage.NotProcessed > 0
-                || (usage.Unmatched > 0 && await errorsBlob.ExistsAsync(cancellationToken) && (await errorsBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength > 0));
+                || (usage.Unmatched > 0 && await LengthIfExistsAsync(errorsBlob, cancellationToken) > 0));
         if (usage is not null && !hasErrors)
         {
             await errorsBlob.DeleteIfExistsAsync(cancellationToken: cancellationToken);
@@ -542,6 +542,19 @@ public sealed class BatchActivities(
         }
 
         return await OpenStreamingAsync(blob, null, part.Offset is { } offset ? new HttpRange(offset, part.Bytes) : default, cancellationToken);
+    }
+
+    /// <summary>The blob's length, in one request; 0 when it does not exist.</summary>
+    private static async Task<long> LengthIfExistsAsync(BlockBlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return 0;
+        }
     }
 
     private static async Task<Stream?> OpenIfExistsAsync(BlobClient blob, CancellationToken cancellationToken)
