@@ -81,8 +81,10 @@ public sealed record CancelJobsCall(string InstanceId, IReadOnlyList<string> Job
 }
 
 /// <summary>
-/// Copy one finished job's output and error files into storage. With <paramref name="JobId"/>, the job is read
-/// again first and its current file ids win over the ones given (which may predate the job's end).
+/// Collect one finished job's output and error files: merged, as they stream in, into the part's results and
+/// failures in staging when <paramref name="Part"/> is given (its input range and hashes order the lines),
+/// copied as they came when not (a call made by an earlier version). With <paramref name="JobId"/>, the job is
+/// read again first and its current file ids win over the ones given (which may predate the job's end).
 /// </summary>
 public sealed record CollectPartCall(string InstanceId, int PartIndex, string? OutputFileId, string? ErrorFileId, string? JobId = null, PartState? Part = null) : ActivityCall(InstanceId)
 {
