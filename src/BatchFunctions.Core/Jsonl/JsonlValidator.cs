@@ -39,25 +39,75 @@ public static class JsonlValidator
         var inFlight = new Queue<(LineBatch Batch, Task Checked)>();
         var spare = new Stack<LineBatch>();
         var limit = Math.Max(2, Environment.ProcessorCount + 1);
-        using var reader = new JsonlLineReader(input, options.MaxLineBytes);
-        var batch = new LineBatch();
+        var batch = new LineBatch { HoldsFirstLine = true };
         try
         {
-            while (await reader.ReadAsync(cancellationToken))
+            // This loop only moves bytes: it fills a batch's buffer, hands the whole lines in it to a check
+            // on another core and carries the unfinished line over to the next batch. Finding the lines is
+            // the checks' work, so one reader keeps every core busy.
+            var filled = 0;
+            var searched = 0;
+            while (true)
             {
-                if (!batch.TryAdd(reader))
+                var ended = false;
+                while (filled < batch.Capacity)
                 {
-                    await DispatchAsync();
-                    batch.Add(reader);
+                    var read = await input.ReadAsync(batch.Free(filled), cancellationToken);
+                    if (read == 0)
+                    {
+                        ended = true;
+                        break;
+                    }
+
+                    filled += read;
                 }
 
-                if (batch.IsFull)
+                if (ended)
                 {
-                    await DispatchAsync();
+                    batch.Used = filled;
+                    await DispatchAsync(batch);
+                    batch = null;
+                    break;
+                }
+
+                var last = batch.Bytes(searched, filled - searched).LastIndexOf((byte)'\n');
+                if (last >= 0)
+                {
+                    var next = NextBatch();
+                    var carried = filled - (searched + last + 1);
+                    next.CarryFrom(batch, searched + last + 1, carried);
+                    batch.Used = searched + last + 1;
+                    await DispatchAsync(batch);
+                    batch = next;
+                    filled = searched = carried;
+                }
+                else if (filled <= options.MaxLineBytes)
+                {
+                    // One line fills the buffer but may still be within the limit: make room for it.
+                    batch.Grow(options.MaxLineBytes + 2);
+                    searched = filled;
+                }
+                else
+                {
+                    // Too long to hold: count it to its end without keeping it, as a line of its own.
+                    if (batch.LeadingTooLong > 0)
+                    {
+                        batch.Used = 0;
+                        await DispatchAsync(batch);
+                        batch = NextBatch();
+                    }
+
+                    (filled, ended) = await SkipLineAsync(batch, filled);
+                    searched = 0;
+                    if (ended)
+                    {
+                        await DispatchAsync(batch);
+                        batch = null;
+                        break;
+                    }
                 }
             }
 
-            await DispatchAsync();
             while (inFlight.Count > 0)
             {
                 await TakeOldestAsync();
@@ -72,24 +122,54 @@ public static class JsonlValidator
                 pending.Dispose();
             }
 
-            batch.Dispose();
+            batch?.Dispose();
             foreach (var unused in spare)
             {
                 unused.Dispose();
             }
         }
 
-        return run.Finish(reader.LineNumber, reader.LineOffset);
+        return run.Finish();
 
-        async Task DispatchAsync()
+        LineBatch NextBatch() => spare.Count > 0 ? spare.Pop() : new LineBatch();
+
+        // Reads past the rest of a line too long to hold; what follows its newline is left at the batch's start.
+        async Task<(int Filled, bool Ended)> SkipLineAsync(LineBatch target, long skipped)
         {
-            if (batch.Count == 0)
+            while (true)
             {
+                var read = await input.ReadAsync(target.Free(0), cancellationToken);
+                if (read == 0)
+                {
+                    target.LeadingTooLong = skipped;
+                    target.LeadingTooLongEndsWithNewline = false;
+                    target.Used = 0;
+                    return (0, true);
+                }
+
+                var newline = target.Bytes(0, read).IndexOf((byte)'\n');
+                if (newline < 0)
+                {
+                    skipped += read;
+                    continue;
+                }
+
+                target.LeadingTooLong = skipped + newline + 1;
+                target.LeadingTooLongEndsWithNewline = true;
+                target.CarryFrom(target, newline + 1, read - newline - 1);
+                return (read - newline - 1, false);
+            }
+        }
+
+        async Task DispatchAsync(LineBatch full)
+        {
+            if (full.Used == 0 && full.LeadingTooLong == 0)
+            {
+                full.Reset();
+                spare.Push(full);
                 return;
             }
 
-            var full = batch;
-            batch = spare.Count > 0 ? spare.Pop() : new LineBatch();
             inFlight.Enqueue((full, Task.Run(() => new LineChecker(rules, full).CheckAll(), cancellationToken)));
             while (inFlight.Count >= limit)
             {
@@ -156,18 +236,32 @@ public static class JsonlValidator
         public bool HasMaxTokens;
     }
 
-    /// <summary>Consecutive lines copied out of the reader's buffer, and the issues their check found.</summary>
+    /// <summary>
+    /// A run of whole lines as read from the input (and, first, a line too long to have been kept, if one
+    /// came before them); the check finds the lines in it and what is wrong with each.
+    /// </summary>
     private sealed class LineBatch : IDisposable
     {
         private const int DefaultBytes = 1024 * 1024;
 
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(DefaultBytes);
         private LineEntry[] _lines = new LineEntry[1024];
-        private int _used;
 
+        /// <summary>Whether the input's first line is the first here (only it may start with a byte order mark).</summary>
+        public bool HoldsFirstLine { get; set; }
+
+        /// <summary>Bytes of whole lines at the buffer's start (at the input's end, the last line's too).</summary>
+        public int Used { get; set; }
+
+        /// <summary>Bytes, line ending included, of a line too long to keep that comes before the others; 0 when none does.</summary>
+        public long LeadingTooLong { get; set; }
+
+        public bool LeadingTooLongEndsWithNewline { get; set; }
+
+        /// <summary>Lines found by the check, each numbered from 1 within the batch.</summary>
         public int Count { get; private set; }
 
-        public bool IsFull => _used >= DefaultBytes;
+        public int Capacity => _buffer.Length;
 
         public List<JsonlIssue> Errors { get; } = [];
 
@@ -177,49 +271,41 @@ public static class JsonlValidator
 
         public ReadOnlySpan<byte> Line(in LineEntry entry) => _buffer.AsSpan(entry.Start, entry.Length);
 
-        /// <summary>Copies the reader's current line in; false when it does not fit beside the lines already here.</summary>
-        public bool TryAdd(JsonlLineReader reader)
+        public Memory<byte> Free(int filled) => _buffer.AsMemory(filled);
+
+        public ReadOnlySpan<byte> Bytes(int start, int length) => _buffer.AsSpan(start, length);
+
+        /// <summary>Starts this batch with <paramref name="length"/> bytes of <paramref name="source"/> (the unfinished line it ends with).</summary>
+        public void CarryFrom(LineBatch source, int start, int length)
         {
-            var length = reader.IsTooLong ? 0 : reader.Line.Length;
-            if (Count > 0 && _used + length > _buffer.Length)
+            if (length > _buffer.Length)
             {
-                return false;
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = ArrayPool<byte>.Shared.Rent(length);
             }
 
-            Add(reader);
-            return true;
+            Buffer.BlockCopy(source._buffer, start, _buffer, 0, length);
         }
 
-        /// <summary>Copies the reader's current line in, making room for it when it is longer than the buffer.</summary>
-        public void Add(JsonlLineReader reader)
+        /// <summary>Doubles the buffer, up to <paramref name="most"/> bytes, keeping what it holds.</summary>
+        public void Grow(int most)
         {
-            var line = reader.IsTooLong ? default : reader.Line;
-            if (_used + line.Length > _buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(_used + line.Length);
-                _buffer.AsSpan(0, _used).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
-                _buffer = larger;
-            }
+            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(_buffer.Length * 2L, most));
+            Buffer.BlockCopy(_buffer, 0, larger, 0, _buffer.Length);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
 
+        /// <summary>Records the next line found; its number within the batch is its index plus one.</summary>
+        public ref LineEntry AddLine()
+        {
             if (Count == _lines.Length)
             {
                 Array.Resize(ref _lines, _lines.Length * 2);
             }
 
-            line.CopyTo(_buffer.AsSpan(_used));
-            _lines[Count++] = new LineEntry
-            {
-                Number = reader.LineNumber,
-                RawLength = reader.RawLength,
-                Start = _used,
-                Length = line.Length,
-                TooLong = reader.IsTooLong,
-                Crlf = reader.EndsWithCrlf,
-                EndsWithNewline = reader.EndsWithNewline,
-                DuplicateAt = -1,
-            };
-            _used += line.Length;
+            _lines[Count] = new LineEntry { Number = Count + 1, DuplicateAt = -1 };
+            return ref _lines[Count++];
         }
 
         /// <summary>Empties the batch for reuse; a buffer grown for a long line goes back to the pool.</summary>
@@ -231,7 +317,10 @@ public static class JsonlValidator
                 _buffer = ArrayPool<byte>.Shared.Rent(DefaultBytes);
             }
 
-            _used = 0;
+            HoldsFirstLine = false;
+            Used = 0;
+            LeadingTooLong = 0;
+            LeadingTooLongEndsWithNewline = false;
             Count = 0;
             Errors.Clear();
             Warnings.Clear();
@@ -239,8 +328,11 @@ public static class JsonlValidator
 
         public void Dispose()
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = [];
+            }
         }
     }
 
@@ -259,6 +351,8 @@ public static class JsonlValidator
 
         public long Requests { get; private set; }
 
+        private long _lines;
+        private long _bytes;
         private long _promptBytes;
         private long _messages;
         private long _maxTokens;
@@ -267,9 +361,14 @@ public static class JsonlValidator
         /// <summary>Takes a checked batch's findings, line by line, in the order one pass over the lines would have made them.</summary>
         public async ValueTask TakeAsync(LineBatch batch, CancellationToken cancellationToken)
         {
+            // The check numbered the batch's lines from 1; this is where they stand in the input.
+            var before = _lines;
+            _lines += batch.Count;
             for (var i = 0; i < batch.Count; i++)
             {
                 var entry = batch[i];
+                entry.Number += before;
+                _bytes += entry.RawLength;
                 _lastEndsWithNewline = entry.EndsWithNewline;
                 _lastWasBlank = !entry.TooLong && entry.Blank;
                 if (entry.TooLong)
@@ -298,13 +397,13 @@ public static class JsonlValidator
 
                         if (k < entry.ErrorEnd)
                         {
-                            Error(batch.Errors[k]);
+                            Error(At(batch.Errors[k], before));
                         }
                     }
 
                     for (var k = entry.WarningStart; k < entry.WarningEnd; k++)
                     {
-                        Warning(batch.Warnings[k]);
+                        Warning(At(batch.Warnings[k], before));
                     }
 
                     if (entry.Crlf && !_crlfReported)
@@ -321,8 +420,10 @@ public static class JsonlValidator
             }
         }
 
-        public JsonlValidationReport Finish(long lines, long bytes)
+        public JsonlValidationReport Finish()
         {
+            var lines = _lines;
+            var bytes = _bytes;
             if (lines > 0 && !_lastEndsWithNewline && !_lastWasBlank)
             {
                 Warning(new JsonlIssue(lines, null, JsonlCodes.MissingFinalNewline, "The last line has no newline at its end; it is accepted as a request."));
@@ -348,6 +449,8 @@ public static class JsonlValidator
                 RequestsWithoutMaxTokens = _withoutMaxTokens,
             };
         }
+
+        private static JsonlIssue At(JsonlIssue issue, long before) => before == 0 ? issue : issue with { Line = issue.Line + before };
 
         private static JsonlIssue DuplicateIssue(long number, ReadOnlySpan<byte> line) =>
             new(number, "custom_id", JsonlCodes.DuplicateCustomId, $"custom_id '{LineChecker.Shorten(LineChecker.ReadCustomId(line))}' is used by an earlier line; each must be unique.");
@@ -393,18 +496,43 @@ public static class JsonlValidator
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void CheckAll()
         {
-            for (_current = 0; _current < batch.Count; _current++)
+            if (batch.LeadingTooLong > 0)
             {
-                ref var entry = ref batch[_current];
-                entry.ErrorStart = batch.Errors.Count;
-                entry.WarningStart = batch.Warnings.Count;
-                if (!entry.TooLong)
+                ref var first = ref batch.AddLine();
+                first.RawLength = batch.LeadingTooLong;
+                first.TooLong = true;
+                first.EndsWithNewline = batch.LeadingTooLongEndsWithNewline;
+                first.ErrorStart = first.ErrorEnd = first.WarningStart = first.WarningEnd = 0;
+            }
+
+            var bytes = batch.Bytes(0, batch.Used);
+            var position = 0;
+            while (position < bytes.Length)
+            {
+                var newline = bytes[position..].IndexOf((byte)'\n');
+                var raw = newline < 0 ? bytes.Length - position : newline + 1;
+                var length = newline < 0 ? raw : raw - 1;
+                ref var entry = ref batch.AddLine();
+                entry.RawLength = raw;
+                entry.EndsWithNewline = newline >= 0;
+                entry.ErrorStart = entry.ErrorEnd = batch.Errors.Count;
+                entry.WarningStart = entry.WarningEnd = batch.Warnings.Count;
+                if (length > _options.MaxLineBytes)
                 {
+                    entry.TooLong = true;
+                }
+                else
+                {
+                    entry.Crlf = newline >= 0 && length > 0 && bytes[position + length - 1] == (byte)'\r';
+                    entry.Start = position;
+                    entry.Length = entry.Crlf ? length - 1 : length;
+                    _current = batch.Count - 1;
                     entry.Blank = ValidateLine(batch.Line(entry), entry.Number);
+                    entry.ErrorEnd = batch.Errors.Count;
+                    entry.WarningEnd = batch.Warnings.Count;
                 }
 
-                entry.ErrorEnd = batch.Errors.Count;
-                entry.WarningEnd = batch.Warnings.Count;
+                position += raw;
             }
         }
 
@@ -434,7 +562,7 @@ public static class JsonlValidator
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool ValidateLine(ReadOnlySpan<byte> line, long number)
         {
-            if (number == 1 && line.StartsWith("\uFEFF"u8))
+            if (number == 1 && batch.HoldsFirstLine && line.StartsWith("\uFEFF"u8))
             {
                 Warning(1, null, JsonlCodes.ByteOrderMark, "The file starts with a UTF-8 byte order mark; it is ignored, though JSONL should not have one.");
                 line = line[3..];

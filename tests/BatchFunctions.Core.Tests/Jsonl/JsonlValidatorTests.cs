@@ -184,11 +184,57 @@ public sealed class JsonlValidatorTests
         Assert.Empty(report.Warnings);
     }
 
+    [Fact]
+    public async Task ValidateAsync_LinesAcrossReadBuffersAndLongerThanThem_ReportsEachAtItsLineWhateverTheReads()
+    {
+        const int Max = 1_200_000;
+        static string Request(string id, int length)
+        {
+            var bare = Good.Replace("\"a\"", $"\"{id}\"", StringComparison.Ordinal);
+            return bare.Replace("\"hi\"", "\"" + new string('h', length - bare.Length + 2) + "\"", StringComparison.Ordinal);
+        }
+
+        var lines = new List<string>();
+        lines.AddRange(Enumerable.Range(0, 20_000).Select(i => Request("g" + i, 80)));
+        var overBuffer = lines.Count + 1;
+        lines.Add(Request("over-the-buffer", 3 * 1024 * 1024));
+        var justOver = lines.Count + 1;
+        lines.Add(Request("just-over", Max + 1));
+        lines.Add(Request("at-the-limit", Max));
+        var blank = lines.Count + 1;
+        lines.Add("  ");
+        var crlf = lines.Count + 1;
+        lines.Add(Request("crlf", 100) + "\r");
+        lines.AddRange(Enumerable.Range(0, 5_000).Select(i => Request("h" + i, 90)));
+        var twice = lines.Count + 1;
+        lines.Add(Request("twice-1", 2_500_000));
+        lines.Add(Request("twice-2", 2_600_000));
+        lines.Add("[]");
+        var content = Encoding.UTF8.GetBytes(string.Join("\n", lines));
+        var options = Chat with { MaxLineBytes = Max };
+
+        var whole = await JsonlValidator.ValidateAsync(new MemoryStream(content), options);
+        var trickled = await JsonlValidator.ValidateAsync(new ForwardOnly(content, 4093), options);
+
+        foreach (var report in new[] { whole, trickled })
+        {
+            Assert.Equal(
+                [(overBuffer, JsonlCodes.LineTooLong), (justOver, JsonlCodes.LineTooLong), (twice, JsonlCodes.LineTooLong), (twice + 1, JsonlCodes.LineTooLong), (lines.Count, JsonlCodes.NotAnObject)],
+                report.Errors.Select(e => ((int)e.Line, e.Code)));
+            Assert.Contains($"{3 * 1024 * 1024 + 1} bytes", report.Errors[0].Message, StringComparison.Ordinal);
+            Assert.Contains($"{Max + 2} bytes", report.Errors[1].Message, StringComparison.Ordinal);
+            Assert.Equal(
+                [(blank, JsonlCodes.BlankLine), (crlf, JsonlCodes.CrlfLineEndings), (lines.Count, JsonlCodes.MissingFinalNewline)],
+                report.Warnings.Select(w => ((int)w.Line, w.Code)));
+            Assert.Equal((lines.Count - 1L, (long)lines.Count, (long)content.Length), (report.Requests, report.Lines, report.Bytes));
+        }
+    }
+
     private static Task<JsonlValidationReport> ValidateAsync(string content, JsonlValidationOptions options) =>
         JsonlValidator.ValidateAsync(new MemoryStream(Encoding.UTF8.GetBytes(content)), options);
 
     /// <summary>Hands out a few bytes per read, so lines straddle every buffer boundary.</summary>
-    private sealed class ForwardOnly(byte[] bytes) : Stream
+    private sealed class ForwardOnly(byte[] bytes, int bytesPerRead = 37) : Stream
     {
         private int _position;
 
@@ -204,7 +250,7 @@ public sealed class JsonlValidatorTests
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            var n = Math.Min(Math.Min(count, 37), bytes.Length - _position);
+            var n = Math.Min(Math.Min(count, bytesPerRead), bytes.Length - _position);
             Array.Copy(bytes, _position, buffer, offset, n);
             _position += n;
             return n;
