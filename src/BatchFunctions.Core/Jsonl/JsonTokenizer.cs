@@ -1,5 +1,7 @@
-using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Json;
 
 namespace BatchFunctions.Core.Jsonl;
@@ -19,8 +21,6 @@ namespace BatchFunctions.Core.Jsonl;
 /// </remarks>
 internal ref struct JsonTokenizer
 {
-    private static readonly SearchValues<byte> StringStops = SearchValues.Create(StopBytes());
-
     private readonly ReadOnlySpan<byte> _json;
     private readonly int _maxDepth;
     private Containers _containers;
@@ -191,17 +191,90 @@ internal ref struct JsonTokenizer
         return reader.CopyString(destination);
     }
 
-    private static byte[] StopBytes()
+    /// <summary>
+    /// Where the first quote, backslash or control byte is in <paramref name="text"/>, or -1: where a string
+    /// ends, escapes or goes wrong.
+    /// </summary>
+    /// <remarks>
+    /// The same answer as <c>IndexOfAny</c> with those 34 bytes, in three vector compares per 32 bytes instead
+    /// of a general set's lookups: prompts are long strings broken by many escapes, and this search was the
+    /// validator's largest cost.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int IndexOfStringStop(ReadOnlySpan<byte> text)
     {
-        var stops = new byte[34];
-        for (var i = 0; i < 32; i++)
+        ref var start = ref MemoryMarshal.GetReference(text);
+        var length = text.Length;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
         {
-            stops[i] = (byte)i;
+            var quote = Vector256.Create((byte)'"');
+            var backslash = Vector256.Create((byte)'\\');
+            var space = Vector256.Create((byte)' ');
+            for (; i <= length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            {
+                var block = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var stops = Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space);
+                if (stops != Vector256<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                }
+            }
+
+            if (i < length)
+            {
+                // The last block overlaps bytes already searched, which hold no stop.
+                i = length - Vector256<byte>.Count;
+                var block = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var stops = Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space);
+                if (stops != Vector256<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                }
+            }
+
+            return -1;
+        }
+        else if (Vector128.IsHardwareAccelerated && length >= Vector128<byte>.Count)
+        {
+            var quote = Vector128.Create((byte)'"');
+            var backslash = Vector128.Create((byte)'\\');
+            var space = Vector128.Create((byte)' ');
+            for (; i <= length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            {
+                var block = Vector128.LoadUnsafe(ref start, (nuint)i);
+                var stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
+                if (stops != Vector128<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                }
+            }
+
+            if (i < length)
+            {
+                // The last block overlaps bytes already searched, which hold no stop.
+                i = length - Vector128<byte>.Count;
+                var block = Vector128.LoadUnsafe(ref start, (nuint)i);
+                var stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
+                if (stops != Vector128<byte>.Zero)
+                {
+                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                }
+            }
+
+            return -1;
         }
 
-        stops[32] = (byte)'"';
-        stops[33] = (byte)'\\';
-        return stops;
+        for (; i < length; i++)
+        {
+            var value = Unsafe.Add(ref start, i);
+            if (value < (byte)' ' || value == (byte)'"' || value == (byte)'\\')
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static bool IsDigit(byte value) => (uint)(value - '0') <= 9;
@@ -292,7 +365,7 @@ internal ref struct JsonTokenizer
         var escaped = false;
         while (true)
         {
-            var found = _json[at..].IndexOfAny(StringStops);
+            var found = IndexOfStringStop(_json[at..]);
             if (found < 0)
             {
                 _position = _json.Length;

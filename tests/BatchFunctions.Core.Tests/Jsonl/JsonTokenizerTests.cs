@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -83,6 +84,32 @@ public sealed class JsonTokenizerTests
             for (var skipAt = 0; skipAt < count; skipAt++)
             {
                 Assert.Equal(ReferenceTokens(bytes, skipAt), Tokens(bytes, skipAt));
+            }
+        }
+    }
+
+    [Fact]
+    public void IndexOfStringStop_EveryLengthAndPosition_SameAsIndexOfAnyOfThoseBytes()
+    {
+        var stops = SearchValues.Create([.. Enumerable.Range(0, 32).Select(b => (byte)b), (byte)'"', (byte)'\\']);
+        var plain = "aé€ \x7F"u8.ToArray();
+        for (var length = 0; length <= 100; length++)
+        {
+            var text = Enumerable.Range(0, length).Select(i => plain[i % plain.Length]).ToArray();
+            Assert.Equal(-1, JsonTokenizer.IndexOfStringStop(text));
+            for (var at = 0; at < length; at++)
+            {
+                foreach (var stop in new byte[] { (byte)'"', (byte)'\\', 0, 0x1F, (byte)'\n' })
+                {
+                    var changed = (byte[])text.Clone();
+                    changed[at] = stop;
+                    if (at + 3 < length)
+                    {
+                        changed[at + 3] = (byte)'"';
+                    }
+
+                    Assert.Equal(changed.AsSpan().IndexOfAny(stops), JsonTokenizer.IndexOfStringStop(changed));
+                }
             }
         }
     }
