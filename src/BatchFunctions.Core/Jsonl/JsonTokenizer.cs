@@ -208,61 +208,33 @@ internal ref struct JsonTokenizer
         var i = 0;
         if (Vector256.IsHardwareAccelerated && length >= Vector256<byte>.Count)
         {
-            var quote = Vector256.Create((byte)'"');
-            var backslash = Vector256.Create((byte)'\\');
-            var space = Vector256.Create((byte)' ');
-            for (; i <= length - Vector256<byte>.Count; i += Vector256<byte>.Count)
+            for (; i < length - Vector256<byte>.Count; i += Vector256<byte>.Count)
             {
-                var block = Vector256.LoadUnsafe(ref start, (nuint)i);
-                var stops = Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space);
-                if (stops != Vector256<byte>.Zero)
+                if (StopBits(Vector256.LoadUnsafe(ref start, (nuint)i)) is var found and not 0)
                 {
-                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                    return i + BitOperations.TrailingZeroCount(found);
                 }
             }
 
-            if (i < length)
-            {
-                // The last block overlaps bytes already searched, which hold no stop.
-                i = length - Vector256<byte>.Count;
-                var block = Vector256.LoadUnsafe(ref start, (nuint)i);
-                var stops = Vector256.Equals(block, quote) | Vector256.Equals(block, backslash) | Vector256.LessThan(block, space);
-                if (stops != Vector256<byte>.Zero)
-                {
-                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
-                }
-            }
-
-            return -1;
+            // The last block overlaps bytes already searched, which hold no stop.
+            i = length - Vector256<byte>.Count;
+            var last = StopBits(Vector256.LoadUnsafe(ref start, (nuint)i));
+            return last == 0 ? -1 : i + BitOperations.TrailingZeroCount(last);
         }
-        else if (Vector128.IsHardwareAccelerated && length >= Vector128<byte>.Count)
+
+        if (Vector128.IsHardwareAccelerated && length >= Vector128<byte>.Count)
         {
-            var quote = Vector128.Create((byte)'"');
-            var backslash = Vector128.Create((byte)'\\');
-            var space = Vector128.Create((byte)' ');
-            for (; i <= length - Vector128<byte>.Count; i += Vector128<byte>.Count)
+            for (; i < length - Vector128<byte>.Count; i += Vector128<byte>.Count)
             {
-                var block = Vector128.LoadUnsafe(ref start, (nuint)i);
-                var stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
-                if (stops != Vector128<byte>.Zero)
+                if (StopBits(Vector128.LoadUnsafe(ref start, (nuint)i)) is var found and not 0)
                 {
-                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
+                    return i + BitOperations.TrailingZeroCount(found);
                 }
             }
 
-            if (i < length)
-            {
-                // The last block overlaps bytes already searched, which hold no stop.
-                i = length - Vector128<byte>.Count;
-                var block = Vector128.LoadUnsafe(ref start, (nuint)i);
-                var stops = Vector128.Equals(block, quote) | Vector128.Equals(block, backslash) | Vector128.LessThan(block, space);
-                if (stops != Vector128<byte>.Zero)
-                {
-                    return i + BitOperations.TrailingZeroCount(stops.ExtractMostSignificantBits());
-                }
-            }
-
-            return -1;
+            i = length - Vector128<byte>.Count;
+            var last = StopBits(Vector128.LoadUnsafe(ref start, (nuint)i));
+            return last == 0 ? -1 : i + BitOperations.TrailingZeroCount(last);
         }
 
         for (; i < length; i++)
@@ -276,6 +248,13 @@ internal ref struct JsonTokenizer
 
         return -1;
     }
+
+    /// <summary>One bit per byte of <paramref name="block"/> that is a quote, a backslash or a control byte.</summary>
+    private static uint StopBits(Vector256<byte> block) =>
+        (Vector256.Equals(block, Vector256.Create((byte)'"')) | Vector256.Equals(block, Vector256.Create((byte)'\\')) | Vector256.LessThan(block, Vector256.Create((byte)' '))).ExtractMostSignificantBits();
+
+    private static uint StopBits(Vector128<byte> block) =>
+        (Vector128.Equals(block, Vector128.Create((byte)'"')) | Vector128.Equals(block, Vector128.Create((byte)'\\')) | Vector128.LessThan(block, Vector128.Create((byte)' '))).ExtractMostSignificantBits();
 
     private static bool IsDigit(byte value) => (uint)(value - '0') <= 9;
 

@@ -502,7 +502,6 @@ public static class JsonlValidator
                 first.RawLength = batch.LeadingTooLong;
                 first.TooLong = true;
                 first.EndsWithNewline = batch.LeadingTooLongEndsWithNewline;
-                first.ErrorStart = first.ErrorEnd = first.WarningStart = first.WarningEnd = 0;
             }
 
             var bytes = batch.Bytes(0, batch.Used);
