@@ -299,7 +299,8 @@ public sealed class BatchActivities(
             token => OpenPartInputAsync(part, null, call.InstanceId, token),
             async token => outputFileId is null ? null : await mistral.DownloadFileAsync(outputFileId, token),
             async token => errorFileId is null ? null : await mistral.DownloadFileAsync(errorFileId, token),
-            OpenIdHashes: await HasIdHashesAsync(call.InstanceId, [part], cancellationToken) ? token => OpenIdHashesAsync(call.InstanceId, part.FirstRequest!.Value, part.Requests, token) : null);
+            OpenIdHashes: await HasIdHashesAsync(call.InstanceId, [part], cancellationToken) ? token => OpenIdHashesAsync(call.InstanceId, part.FirstRequest!.Value, part.Requests, token) : null,
+            Requests: part.Requests);
         BatchUsage usage;
 
         // One merge at a time in a process: its sort buffers and index are the largest memory a batch takes,
@@ -362,7 +363,8 @@ public sealed class BatchActivities(
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(part.Merged is null ? BlobLayout.PartOutput(call.InstanceId, part.Index) : BlobLayout.PartResults(call.InstanceId, part.Index)), token),
                 token => OpenIfExistsAsync(storage.Staging.GetBlobClient(part.Merged is null ? BlobLayout.PartErrors(call.InstanceId, part.Index) : BlobLayout.PartFailures(call.InstanceId, part.Index)), token),
                 UnansweredReason.For(part.JobStatus, call.Outcome),
-                hashed && part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null)).ToList();
+                hashed && part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null,
+                part.Requests)).ToList();
             await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
             {

@@ -17,6 +17,21 @@ internal sealed class CustomIdIndex
         _values = new int[size];
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="expected"/> ids at once: grown from empty, the tables of a 100k-request part
+    /// are allocated (on the large object heap) about five times over.
+    /// </summary>
+    public void EnsureCapacity(long expected)
+    {
+        // Only an empty index is resized: rehashing what it holds is Grow's job.
+        if (_count == 0 && expected > _keys.Length * 0.8)
+        {
+            var size = (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1);
+            _keys = new ulong[size];
+            _values = new int[size];
+        }
+    }
+
     /// <summary>Forgets every id, keeping the tables for the next part.</summary>
     public void Clear()
     {

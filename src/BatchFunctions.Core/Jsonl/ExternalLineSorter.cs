@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Buffers.Binary;
 
 namespace BatchFunctions.Core.Jsonl;
@@ -12,17 +13,23 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 {
     private const int RecordHeaderBytes = 20;
     private const int RunBufferBytes = 64 * 1024;
+    private const int MaxPooledEntries = 1 << 20;
 
     // Arenas come from a pool of their own that keeps two of each size: the shared pool keeps one per thread,
     // so merges run by collects on different threads would each leave 8 MiB arenas behind.
     private static readonly ArrayPool<byte> Arenas = ArrayPool<byte>.Create(64 * 1024 * 1024, 2);
 
-    private readonly List<Entry> _entries = [];
+    // Entry lists are kept between sorters for the same reason (a 100k-line part grows one to 3 MiB, a
+    // large-object allocation each time it doubles); two are kept, one per sorter of a merge.
+    private static readonly ConcurrentBag<List<Entry>> EntryLists = [];
+
+    private readonly List<Entry> _entries = EntryLists.TryTake(out var pooled) ? pooled : [];
     private readonly List<FileStream> _runs = [];
 
     // Rented at the first line: a sorter that gets none (the failures of a batch without any) takes no arena.
     private byte[] _arena = [];
     private bool _arenaRented;
+    private bool _entriesReturned;
     private int _used;
     private long _sequence;
 
@@ -141,6 +148,19 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
 
         _runs.Clear();
         ReturnArena();
+        ReturnEntries();
+    }
+
+    private void ReturnEntries()
+    {
+        // Once only (another sorter may hold the list by a second dispose), and not after a part of millions of lines.
+        if (!_entriesReturned && _entries.Capacity > 0 && _entries.Capacity <= MaxPooledEntries && EntryLists.Count < 2)
+        {
+            _entries.Clear();
+            EntryLists.Add(_entries);
+        }
+
+        _entriesReturned = true;
     }
 
     private void ReturnArena()

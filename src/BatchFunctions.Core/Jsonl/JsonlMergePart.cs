@@ -14,9 +14,11 @@ namespace BatchFunctions.Core.Jsonl;
 /// while the input was validated: the merge then indexes them and reads the input only for requests left
 /// unanswered. Null to index the input itself.
 /// </param>
+/// <param name="Requests">The part's request count when known (0 when not): the merge sizes its index once from it.</param>
 public sealed record JsonlMergePart(
     Func<CancellationToken, Task<Stream>> OpenInput,
     Func<CancellationToken, Task<Stream?>> OpenOutput,
     Func<CancellationToken, Task<Stream?>> OpenErrors,
     UnansweredReason? Unanswered = null,
-    Func<CancellationToken, Task<Stream>>? OpenIdHashes = null);
+    Func<CancellationToken, Task<Stream>>? OpenIdHashes = null,
+    long Requests = 0);

@@ -125,6 +125,7 @@ public static class JsonlMerger
     /// <summary>Fills <paramref name="index"/> with the part's ids and their ordinals; answers how many requests the part has.</summary>
     internal static async Task<int> IndexInputAsync(JsonlMergePart part, CustomIdIndex index, JsonlMergeOptions options, CancellationToken cancellationToken)
     {
+        index.EnsureCapacity(part.Requests);
         if (part.OpenIdHashes is { } openHashes)
         {
             return await IndexHashesAsync(openHashes, index, cancellationToken);

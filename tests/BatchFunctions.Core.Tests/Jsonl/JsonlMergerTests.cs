@@ -109,6 +109,26 @@ public sealed class JsonlMergerTests
     }
 
     [Fact]
+    public async Task MergeAsync_MergesInARowAndAtOnce_EachOrdersItsOwnLinesWhateverSorterStateIsReused()
+    {
+        // Sorters hand their entry lists and arenas on to the next merge: concurrent and later merges must not
+        // see another's lines.
+        var merges = Enumerable.Range(0, 6).Select(async m =>
+        {
+            var count = 300 + (m * 50);
+            var output = Enumerable.Range(1, count).Reverse().Select(i => Success($"r{i}")).ToArray();
+            var part = Part(Inputs(count), output, [Failure($"r{count + 1}", 400)]) with { Requests = count };
+            var (usage, results, failed) = await MergeAsync([part], new JsonlMergeOptions { SortBufferBytes = m % 2 == 0 ? 4096 : 1 << 20 });
+            Assert.Equal(Enumerable.Range(1, count).Select(i => $"r{i}"), results.Select(CustomId));
+            Assert.Equal([$"r{count + 1}"], failed.Select(CustomId));
+            Assert.Equal(count, usage.Succeeded);
+        });
+
+        await Task.WhenAll(merges);
+        await Task.WhenAll(merges);
+    }
+
+    [Fact]
     public async Task MergeAsync_SeveralParts_KeepsPartOrder()
     {
         var first = Inputs(3);
