@@ -12,7 +12,7 @@ internal sealed class CustomIdIndex
 
     public CustomIdIndex(int expected)
     {
-        var size = Math.Max(16, (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1));
+        var size = SizeFor(expected);
         _keys = new ulong[size];
         _values = new int[size];
     }
@@ -26,7 +26,7 @@ internal sealed class CustomIdIndex
         // Only an empty index is resized: rehashing what it holds is Grow's job.
         if (_count == 0 && expected > _keys.Length * 0.8)
         {
-            var size = (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1);
+            var size = SizeFor(expected);
             _keys = new ulong[size];
             _values = new int[size];
         }
@@ -81,6 +81,9 @@ internal sealed class CustomIdIndex
             index = index + 1 == _keys.Length ? 0 : index + 1;
         }
     }
+
+    /// <summary>Slots for <paramref name="expected"/> ids at 70% load.</summary>
+    private static int SizeFor(long expected) => Math.Max(16, (int)Math.Min(int.MaxValue / 2, (long)(expected / 0.7) + 1));
 
     private static int Slot(ulong hash, int length) => (int)(((hash >> 32) * (ulong)length) >> 32);
 
