@@ -93,7 +93,7 @@ internal static class Measurement
     /// <summary>Where the resident memory is now (<c>/proc/self/status</c>): anonymous (heaps, stacks) and file-backed (mapped code).</summary>
     public static string ResidentSummary() => File.Exists("/proc/self/status")
         ? string.Join(", ", File.ReadLines("/proc/self/status")
-            .Where(line => line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssFile:", StringComparison.Ordinal))
+            .Where(line => line.StartsWith("RssAnon:", StringComparison.Ordinal) || line.StartsWith("RssFile:", StringComparison.Ordinal) || line.StartsWith("RssShmem:", StringComparison.Ordinal))
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(cells => $"{cells[0].TrimEnd(':')[3..].ToLowerInvariant()} {long.Parse(cells[1], System.Globalization.CultureInfo.InvariantCulture) / 1000} MB"))
         : "";
