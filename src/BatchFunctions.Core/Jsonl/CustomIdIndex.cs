@@ -6,6 +6,9 @@ namespace BatchFunctions.Core.Jsonl;
 /// </summary>
 internal sealed class CustomIdIndex
 {
+    // The load past which the tables grow; both the grow on insert and the sizing up front test against it.
+    private const double MaxLoad = 0.8;
+
     private ulong[] _keys;
     private int[] _values;
     private int _count;
@@ -24,7 +27,7 @@ internal sealed class CustomIdIndex
     public void EnsureCapacity(long expected)
     {
         // Only an empty index is resized: rehashing what it holds is Grow's job.
-        if (_count == 0 && expected > _keys.Length * 0.8)
+        if (_count == 0 && expected > _keys.Length * MaxLoad)
         {
             var size = SizeFor(expected);
             _keys = new ulong[size];
@@ -45,7 +48,7 @@ internal sealed class CustomIdIndex
     /// <summary>Records the ordinal of the id with this hash (<see cref="CustomIdSet.Hash"/>); false when it is already there.</summary>
     public bool TryAddHash(ulong hash, int ordinal)
     {
-        if (_count + 1 > _keys.Length * 0.8)
+        if (_count + 1 > _keys.Length * MaxLoad)
         {
             Grow();
         }
