@@ -191,17 +191,20 @@ internal static class BatchJobsEndpoints
             return EmulatorErrors.Validation(query.Issues);
         }
 
-        foreach (var job in store.Jobs)
+        // Only the jobs the fixed filters keep are advanced (the status filter needs them current): advancing runs
+        // the fake model over a job's lines, and a list by metadata would otherwise process every job held.
+        var candidates = store.Jobs
+            .Where(j => model is null || j.Model == model)
+            .Where(j => agentId is null || j.AgentId == agentId)
+            .Where(j => createdAfter is null || j.CreatedAt > createdAfter)
+            .Where(j => metadata.All(pair => j.Metadata is not null && j.Metadata.TryGetValue(pair.Key, out var value) && value == pair.Value))
+            .ToList();
+        foreach (var job in candidates)
         {
             processor.Advance(job);
         }
 
-        var matching = store.Jobs
-            .Where(j => model is null || j.Model == model)
-            .Where(j => agentId is null || j.AgentId == agentId)
-            .Where(j => statuses.Count == 0 || statuses.Contains(j.Status))
-            .Where(j => createdAfter is null || j.CreatedAt > createdAfter)
-            .Where(j => metadata.All(pair => j.Metadata is not null && j.Metadata.TryGetValue(pair.Key, out var value) && value == pair.Value));
+        var matching = candidates.Where(j => statuses.Count == 0 || statuses.Contains(j.Status));
         var ordered = (order == "created"
                 ? matching.OrderBy(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal)
                 : matching.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id, StringComparer.Ordinal))

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BatchFunctions.MistralEmulator.Tests;
@@ -197,6 +198,22 @@ public sealed partial class MistralEmulatorApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListJobs_ByMetadata_AdvancesOnlyTheJobsItMatches()
+    {
+        const string Requests = """[{"custom_id":"a","body":{"messages":[{"role":"user","content":"hi"}]}}]""";
+        var wanted = await CreateInlineJobAsync(Requests, metadata: """{"part":"1"}""");
+        var other = await CreateInlineJobAsync(Requests, metadata: """{"part":"2"}""");
+
+        var listed = await ReadJsonAsync(await _http.GetAsync(new Uri("v1/batch/jobs?part=1", UriKind.Relative)));
+
+        // Advancing runs the fake model over a job's lines: a list by metadata must not pay that for every job held.
+        var store = _server.Services.GetRequiredService<EmulatorStore>();
+        Assert.Equal([wanted], listed.GetProperty("data").EnumerateArray().Select(j => j.GetProperty("id").GetString()));
+        Assert.Equal(1, store.FindJob(wanted)!.Completed);
+        Assert.Equal(0, store.FindJob(other)!.Completed);
+    }
+
+    [Fact]
     public async Task Embeddings_SameInputTwice_GiveTheSameVector()
     {
         var job = await CreateInlineJobAsync("""[{"custom_id":"1","body":{"input":"same text"}},{"custom_id":"2","body":{"input":"same text"}},{"custom_id":"3","body":{"input":"other text"}}]""", "/v1/embeddings", "mistral-embed");
@@ -275,9 +292,9 @@ public sealed partial class MistralEmulatorApiTests : IAsyncLifetime
     [GeneratedRegex("^batch-[0-9a-f]{8}-[1-9][0-9]*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     private static partial Regex OutputIdPattern();
 
-    private async Task<string> CreateInlineJobAsync(string requests, string endpoint = "/v1/chat/completions", string model = "mistral-small-latest")
+    private async Task<string> CreateInlineJobAsync(string requests, string endpoint = "/v1/chat/completions", string model = "mistral-small-latest", string metadata = "null")
     {
-        using var response = await _http.PostAsync("v1/batch/jobs", Json($$"""{"endpoint":"{{endpoint}}","model":"{{model}}","requests":{{requests}}}"""));
+        using var response = await _http.PostAsync("v1/batch/jobs", Json($$"""{"endpoint":"{{endpoint}}","model":"{{model}}","requests":{{requests}},"metadata":{{metadata}}}"""));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await ReadJsonAsync(response)).GetProperty("id").GetString()!;
     }
