@@ -110,6 +110,29 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task PollJobs_SeveralJobs_ReadsThemAtOnce()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "1" });
+        var state = await host.DropAsync("polled.jsonl", Chat(3));
+        var created = await host.Driver.RunAsync(state, s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
+        const string Slow = """{"kind":"slow","count":3,"delay_milliseconds":500,"method":"GET","path_prefix":"/v1/batch/jobs/"}""";
+        (await host.Admin.DeleteAsync("_emulator/calls")).Dispose();
+        (await host.Admin.PostAsync("_emulator/faults", new StringContent(Slow, Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+
+        var polled = await host.Activities.ExecuteAsync(new PollJobsCall(state.InstanceId, [.. created.Parts.Select(p => p.JobId!)]));
+
+        // Each read took half a second: read one after another, none would start before the previous one ended.
+        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync("_emulator/calls"));
+        var reads = calls.RootElement.EnumerateArray()
+            .Where(c => c.GetProperty("method").GetString() == "GET" && c.GetProperty("path").GetString()!.StartsWith("/v1/batch/jobs/", StringComparison.Ordinal))
+            .Select(c => (Start: c.GetProperty("started_milliseconds").GetDouble(), End: c.GetProperty("started_milliseconds").GetDouble() + c.GetProperty("elapsed_milliseconds").GetDouble()))
+            .ToList();
+        Assert.Equal(created.Parts.Select(p => p.JobId), ((JobsPayload)polled.Payload!).Jobs.Select(j => j.JobId));
+        Assert.Equal(3, reads.Count);
+        Assert.True(reads.Max(r => r.Start) < reads.Min(r => r.End), $"job reads ran one after another: {string.Join(", ", reads)}");
+    }
+
+    [Fact]
     public async Task Run_CrashAfterCreatingAJobBeforeRecordingIt_ReusesThatJob()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite);
