@@ -42,6 +42,11 @@ public sealed class BatchActivities(
     // blob at the service's 50,000 blocks) rather than the default 4 MiB halve that, for every writer open.
     private static readonly BlockBlobOpenWriteOptions SmallBlocks = new() { BufferSize = 2 * 1024 * 1024 };
 
+    // A merge's output goes to staging in blocks of 2 MiB, three on their way at once: one at a time, each waited on
+    // its round trip, and writing a 50 MB part took 1.7 to 2.4 s on Azurite (1.05 to 1.3 s this way). At most 8 MiB a writer.
+    private const int MergeBlockBytes = 2 * 1024 * 1024;
+    private const int MergeBlocksInFlight = 3;
+
     // The longest result line a merge reads (completions can be long); a longer one is reported as failed.
     private const int MaxResultLineBytes = 64 * 1024 * 1024;
 
@@ -312,20 +317,16 @@ public sealed class BatchActivities(
         {
             var resultsBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartResults(call.InstanceId, part.Index));
             var failuresBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartFailures(call.InstanceId, part.Index));
-            byte[] resultsHash, failuresHash;
-            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
-            await using (var failures = await failuresBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
-            {
-                using var hashedResults = new HashingStream(results, HashAlgorithmName.MD5);
-                using var hashedFailures = new HashingStream(failures, HashAlgorithmName.MD5);
-                usage = await JsonlMerger.MergeAsync([merge], hashedResults, hashedFailures, CollectMerge, cancellationToken);
-                (resultsHash, failuresHash) = (hashedResults.GetHashAndReset(), hashedFailures.GetHashAndReset());
-            }
+            await using var results = new BlockBlobWriter(resultsBlob, MergeBlockBytes, MergeBlocksInFlight);
+            await using var failures = new BlockBlobWriter(failuresBlob, MergeBlockBytes, MergeBlocksInFlight);
+            using var hashedResults = new HashingStream(results, HashAlgorithmName.MD5);
+            using var hashedFailures = new HashingStream(failures, HashAlgorithmName.MD5);
+            usage = await JsonlMerger.MergeAsync([merge], hashedResults, hashedFailures, CollectMerge, cancellationToken);
 
-            // The MD5 of what was written, for the service to check when it joins the parts (and, on Azurite, to
-            // spare it a CRC64 of its own).
-            await resultsBlob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = resultsHash }, cancellationToken: cancellationToken);
-            await failuresBlob.SetHttpHeadersAsync(new BlobHttpHeaders { ContentHash = failuresHash }, cancellationToken: cancellationToken);
+            // Committed only once the merge is whole, with the MD5 of what was written, for the service to check
+            // when it joins the parts (and, on Azurite, to spare it a CRC64 of its own).
+            await results.CommitAsync(new BlobHttpHeaders { ContentHash = hashedResults.GetHashAndReset() }, cancellationToken);
+            await failures.CommitAsync(new BlobHttpHeaders { ContentHash = hashedFailures.GetHashAndReset() }, cancellationToken);
         }
         finally
         {
