@@ -368,10 +368,13 @@ public sealed class BatchActivities(
                 UnansweredReason.For(part.JobStatus, call.Outcome),
                 hashed && part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null,
                 part.Requests)).ToList();
-            await using (var results = await resultsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
-            await using (var errors = await errorsBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken))
+            // Committed only once whole: a merge that fails halfway must not leave a results.jsonl for anyone to take.
+            await using (var results = new BlockBlobWriter(resultsBlob, MergeBlockBytes, MergeBlocksInFlight))
+            await using (var errors = new BlockBlobWriter(errorsBlob, MergeBlockBytes, MergeBlocksInFlight))
             {
                 usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = MaxResultLineBytes }, cancellationToken);
+                await results.CommitAsync(null, cancellationToken);
+                await errors.CommitAsync(null, cancellationToken);
             }
 
             // Duplicates were dropped when collection merged: only it counted them.
