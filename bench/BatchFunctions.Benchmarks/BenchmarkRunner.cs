@@ -20,7 +20,8 @@ internal static class BenchmarkRunner
         if (operations.Contains("e2e"))
         {
             var requests = Option(args, "--requests", "10000,100000").Split(',').Select(s => long.Parse(s, Invariant)).ToList();
-            await EndToEnd.RunAsync(requests, directory, int.Parse(Option(args, "--rounds", "1"), Invariant));
+            var hosts = Option(args, "--hosts", "runner,functionapp").Split(',');
+            await EndToEnd.RunAsync(requests, directory, int.Parse(Option(args, "--rounds", "1"), Invariant), functionApp: hosts.Contains("functionapp"));
             operations.Remove("e2e");
             if (operations.Count == 0)
             {

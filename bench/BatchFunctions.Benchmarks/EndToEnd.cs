@@ -30,9 +30,10 @@ internal static class EndToEnd
 
     /// <summary>
     /// The parent: Azurite and the emulator, then per size <paramref name="rounds"/> runs of the runner (a child
-    /// each) alternating with the docs' script on the same emulator, the best of each kept.
+    /// each) alternating with the docs' script on the same emulator, the best of each kept; then, when
+    /// <paramref name="functionApp"/> is set, as many runs of the Function App's functions (see <see cref="FunctionAppEndToEnd"/>).
     /// </summary>
-    public static async Task RunAsync(IReadOnlyList<long> sizes, string directory, int rounds)
+    public static async Task RunAsync(IReadOnlyList<long> sizes, string directory, int rounds, bool functionApp)
     {
         await using var azurite = await BenchAzurite.StartAsync();
         await using var emulator = await MistralEmulatorServer.StartAsync(options =>
@@ -45,6 +46,7 @@ internal static class EndToEnd
         Console.WriteLine($"End to end through the runner (Azurite in memory, emulator with instant jobs, {Environment.ProcessorCount} cores, best of {rounds}); seconds per phase");
         Console.WriteLine(string.Join(' ', new[] { $"{"requests",9}" }.Concat(Phases.Select(p => $"{Short(p),7}")).Concat([$"{"total",7}", $"{"read MB",8}", $"{"write MB",8}", $"{"peak MB",8}", $"{"wc -l s",8}"])));
         var comparisons = new List<(long Requests, double Runner, DocsScriptResult? Script)>();
+        var apps = new List<(long Requests, EndToEndResult? App)>();
         foreach (var requests in sizes)
         {
             var input = Path.Combine(directory, $"e2e-{requests}.jsonl");
@@ -58,7 +60,7 @@ internal static class EndToEnd
             DocsScriptResult? bestScript = null;
             for (var round = 0; round < rounds; round++)
             {
-                if (await RunRunnerAsync(input, directory, azurite.ConnectionString, emulator.BaseAddress) is { } run && (best is null || run.Total < best.Total))
+                if (await RunChildAsync("e2e", input, directory, azurite.ConnectionString, emulator.BaseAddress) is { } run && (best is null || run.Total < best.Total))
                 {
                     best = run;
                 }
@@ -67,6 +69,20 @@ internal static class EndToEnd
                 {
                     bestScript = scripted;
                 }
+            }
+
+            if (functionApp)
+            {
+                EndToEndResult? bestApp = null;
+                for (var round = 0; round < rounds; round++)
+                {
+                    if (await RunChildAsync("e2e-functionapp", input, directory, azurite.ConnectionString, emulator.BaseAddress) is { } app && (bestApp is null || app.Total < bestApp.Total))
+                    {
+                        bestApp = app;
+                    }
+                }
+
+                apps.Add((requests, bestApp));
             }
 
             if (best is null)
@@ -83,6 +99,22 @@ internal static class EndToEnd
 
         Console.WriteLine("Phases: store = the input uploaded to Azurite, download = results.jsonl and summary.json fetched; the rest as the status names them.");
         Console.WriteLine();
+        if (functionApp)
+        {
+            // The same inputs through the Function App's own functions: its memory is what a Flex Consumption
+            // instance must hold, and the runner's figures say nothing of it.
+            Console.WriteLine($"The Function App's orchestrator and activities on the Durable Task in-process test host (same Azurite and emulator, its own process; phases read from its status 4 times a second), best of {rounds}");
+            Console.WriteLine(string.Join(' ', new[] { $"{"requests",9}" }.Concat(Phases.Select(p => $"{Short(p),7}")).Concat([$"{"total",7}", $"{"read MB",8}", $"{"write MB",8}", $"{"peak MB",8}"])));
+            foreach (var (requests, app) in apps)
+            {
+                Console.WriteLine(app is null
+                    ? $"{requests,9} failed"
+                    : string.Join(' ', new[] { $"{requests,9}" }.Concat(Phases.Select(p => app.Seconds.TryGetValue(p, out var s) ? s.ToString("F2", Invariant) : "-").Select(c => $"{c,7}")).Concat([
+                        $"{app.Total,7:F2}", $"{app.BytesRead / 1e6,8:F1}", $"{app.BytesWritten / 1e6,8:F1}", $"{app.PeakBytes / 1e6,8:F0}"])));
+            }
+
+            Console.WriteLine();
+        }
         if (script is null)
         {
             Console.WriteLine("The docs' script was not run: the pinned Mistral SDK is not installed (npm ci) or node is not on the PATH.");
@@ -102,8 +134,8 @@ internal static class EndToEnd
         }
     }
 
-    /// <summary>One run of the runner in a child process, the user's store and download timed around it.</summary>
-    private static async Task<EndToEndResult?> RunRunnerAsync(string input, string directory, string storage, Uri mistral)
+    /// <summary>One run of a host (<c>e2e</c>: the runner, <c>e2e-functionapp</c>: the Function App's functions) in a child process, the user's store and download timed around it.</summary>
+    private static async Task<EndToEndResult?> RunChildAsync(string kind, string input, string directory, string storage, Uri mistral)
     {
         // Storing the input and fetching the results are the user's transfers, timed here: the child's
         // figures (and its peak memory) are the runner's alone.
@@ -114,7 +146,7 @@ internal static class EndToEnd
         var clock = Stopwatch.StartNew();
         var uploaded = await inputs.GetBlobClient(name).UploadAsync(input);
         var store = clock.Elapsed.TotalSeconds;
-        var child = await ChildAsync(name, uploaded.Value.ETag.ToString(), storage, mistral);
+        var child = await ChildAsync(kind, name, uploaded.Value.ETag.ToString(), storage, mistral);
         if (child is null)
         {
             return null;
@@ -171,7 +203,7 @@ internal static class EndToEnd
         return 0;
     }
 
-    private static async Task<EndToEndResult?> ChildAsync(string name, string etag, string storage, Uri mistral)
+    private static async Task<EndToEndResult?> ChildAsync(string kind, string name, string etag, string storage, Uri mistral)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
@@ -179,11 +211,14 @@ internal static class EndToEnd
             start.ArgumentList.Add(typeof(EndToEnd).Assembly.Location);
         }
 
-        foreach (var argument in new[] { "measure", "e2e", name, etag, storage, mistral.ToString() })
+        foreach (var argument in new[] { "measure", kind, name, etag, storage, mistral.ToString() })
         {
             start.ArgumentList.Add(argument);
         }
 
+        // The Durable Task test host's sidecar is a default web host: it logs each gRPC call to the console
+        // (this child's report) unless its configuration, read from the environment, says otherwise.
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var child = Process.Start(start)!;
         var output = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();
@@ -222,7 +257,7 @@ internal static class EndToEnd
     };
 
     /// <summary>Seconds spent in each phase, from the runner's own progress reports.</summary>
-    private sealed class PhaseClock(Dictionary<string, double> seconds, AllocationSampler? allocations) : IProgress<BatchStatus>
+    internal sealed class PhaseClock(Dictionary<string, double> seconds, AllocationSampler? allocations) : IProgress<BatchStatus>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private string? _phase;

@@ -19,6 +19,11 @@ internal static class Measurement
             return await EndToEnd.MeasureAsync(name, etag, storage, mistral);
         }
 
+        if (args is ["e2e-functionapp", var appName, var appEtag, var appStorage, var appMistral])
+        {
+            return await FunctionAppEndToEnd.MeasureAsync(appName, appEtag, appStorage, appMistral);
+        }
+
         if ((OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) && Environment.GetEnvironmentVariable(AllCoresVariable) != "1")
         {
             Process.GetCurrentProcess().ProcessorAffinity = 1;

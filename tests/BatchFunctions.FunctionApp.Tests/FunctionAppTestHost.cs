@@ -99,28 +99,9 @@ public sealed class FunctionAppTestHost : IAsyncDisposable
         // The app's start-up work: containers and queues where they are missing.
         await ActivatorUtilities.CreateInstance<StorageInitializer>(services).StartAsync(CancellationToken.None);
 
-        var orchestrator = ActivatorUtilities.CreateInstance<BatchOrchestrator>(services);
         var timers = new TimerCount();
-        var activities = ActivatorUtilities.CreateInstance<BatchActivityFunctions>(services);
-        void Register(DurableTaskRegistry registry)
-        {
-            registry.AddOrchestratorFunc<BatchState, BatchStatus>(BatchOrchestrator.Name, (context, _) => orchestrator.RunAsync(new CountingContext(context, timers)));
-            Add<ValidateInputCall>(ActivityNames.ValidateInput, activities.ValidateInputAsync);
-            Add<RejectInputCall>(ActivityNames.RejectInput, activities.RejectInputAsync);
-            Add<StagePartsCall>(ActivityNames.StageParts, activities.StagePartsAsync);
-            Add<UploadPartCall>(ActivityNames.UploadPart, activities.UploadPartAsync);
-            Add<CreateJobCall>(ActivityNames.CreateJob, activities.CreateJobAsync);
-            Add<PollJobsCall>(ActivityNames.PollJobs, activities.PollJobsAsync);
-            Add<CancelJobsCall>(ActivityNames.CancelJobs, activities.CancelJobsAsync);
-            Add<CollectPartCall>(ActivityNames.CollectPart, activities.CollectPartAsync);
-            Add<FinalizeCall>(ActivityNames.FinalizeBatch, activities.FinalizeAsync);
-
-            void Add<TCall>(string name, Func<TCall, CancellationToken, Task<ActivityResult>> function)
-                where TCall : ActivityCall =>
-                registry.AddActivityFunc<TCall, ActivityResult>(name, (_, call) => name == throwIn
-                    ? throw new InvalidOperationException($"{name} has a bug.")
-                    : function(call, CancellationToken.None));
-        }
+        void Register(DurableTaskRegistry registry) =>
+            FunctionAppRegistration.Register(registry, services, engine => new CountingContext(engine, timers), throwIn);
 
         // The test host draws its sidecar's port at random without looking whether it is free, and tests run
         // beside Azurite, emulators and other hosts: ask the system for a free one, and draw again should it
