@@ -169,20 +169,7 @@ internal static class EndToEnd
     public static async Task<int> MeasureAsync(string name, string etag, string storage, string mistral)
     {
         var counter = new StorageTrafficCounter();
-        var blobOptions = new BlobClientOptions();
-        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Storage:ConnectionString"] = storage,
-            ["Mistral:BaseAddress"] = mistral,
-            ["Mistral:ApiKey"] = "bench",
-            ["Batch:MaxLineBytes"] = "1048576",
-        }).Build();
-        await using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(new BlobServiceClient(storage, blobOptions))
-            .AddBatchFunctionsRunner(configuration)
-            .BuildServiceProvider();
+        await using var services = ChildServices(counter, "Storage:ConnectionString", storage, mistral, (host, configuration) => host.AddBatchFunctionsRunner(configuration));
         var batchStorage = services.GetRequiredService<BatchStorage>();
         await batchStorage.EnsureCreatedAsync();
 
@@ -201,6 +188,25 @@ internal static class EndToEnd
         var result = new EndToEndResult(state.InstanceId, seconds, counter.BytesRead, counter.BytesWritten, Measurement.PeakResidentBytes());
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.EndToEndResult));
         return 0;
+    }
+
+    /// <summary>
+    /// A measured child's services: its host's own registration (<paramref name="addHost"/>, reading the storage
+    /// connection from <paramref name="storageSetting"/>) over a blob client whose traffic <paramref name="counter"/> counts.
+    /// </summary>
+    internal static ServiceProvider ChildServices(StorageTrafficCounter counter, string storageSetting, string storage, string mistral, Func<IServiceCollection, IConfiguration, IServiceCollection> addHost)
+    {
+        var blobOptions = new BlobClientOptions();
+        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [storageSetting] = storage,
+            ["Mistral:BaseAddress"] = mistral,
+            ["Mistral:ApiKey"] = "bench",
+            ["Batch:MaxLineBytes"] = "1048576",
+        }).Build();
+        return addHost(new ServiceCollection().AddLogging().AddSingleton(new BlobServiceClient(storage, blobOptions)), configuration)
+            .BuildServiceProvider();
     }
 
     private static async Task<EndToEndResult?> ChildAsync(string kind, string name, string etag, string storage, Uri mistral)

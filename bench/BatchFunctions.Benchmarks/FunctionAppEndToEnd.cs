@@ -2,9 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Azure.Core;
-using Azure.Core.Pipeline;
-using Azure.Storage.Blobs;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using BatchFunctions.FunctionApp;
@@ -12,7 +9,6 @@ using BatchFunctions.FunctionApp.Tests;
 using BatchFunctions.Tests.Contract;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -30,20 +26,7 @@ internal static class FunctionAppEndToEnd
     public static async Task<int> MeasureAsync(string name, string etag, string storage, string mistral)
     {
         var counter = new StorageTrafficCounter();
-        var blobOptions = new BlobClientOptions();
-        blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage,
-            ["Mistral:BaseAddress"] = mistral,
-            ["Mistral:ApiKey"] = "bench",
-            ["Batch:MaxLineBytes"] = "1048576",
-        }).Build();
-        await using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(new BlobServiceClient(storage, blobOptions))
-            .AddBatchFunctionsApp(configuration)
-            .BuildServiceProvider();
+        await using var services = EndToEnd.ChildServices(counter, "AzureWebJobsStorage", storage, mistral, (host, configuration) => host.AddBatchFunctionsApp(configuration));
         await ActivatorUtilities.CreateInstance<StorageInitializer>(services).StartAsync(CancellationToken.None);
         var batchStorage = services.GetRequiredService<BatchStorage>();
         await using var durable = await DurableTaskTestHost.StartAsync(
