@@ -47,6 +47,9 @@ public sealed class BatchActivities(
     private const int MergeBlockBytes = 2 * 1024 * 1024;
     private const int MergeBlocksInFlight = 3;
 
+    /// <summary>A merge's output writer: committed only once the merge is whole.</summary>
+    private static BlockBlobWriter MergeWriter(BlockBlobClient blob) => new(blob, MergeBlockBytes, MergeBlocksInFlight);
+
     // The longest result line a merge reads (completions can be long); a longer one is reported as failed.
     private const int MaxResultLineBytes = 64 * 1024 * 1024;
 
@@ -317,8 +320,8 @@ public sealed class BatchActivities(
         {
             var resultsBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartResults(call.InstanceId, part.Index));
             var failuresBlob = storage.Staging.GetBlockBlobClient(BlobLayout.PartFailures(call.InstanceId, part.Index));
-            await using var results = new BlockBlobWriter(resultsBlob, MergeBlockBytes, MergeBlocksInFlight);
-            await using var failures = new BlockBlobWriter(failuresBlob, MergeBlockBytes, MergeBlocksInFlight);
+            await using var results = MergeWriter(resultsBlob);
+            await using var failures = MergeWriter(failuresBlob);
             using var hashedResults = new HashingStream(results, HashAlgorithmName.MD5);
             using var hashedFailures = new HashingStream(failures, HashAlgorithmName.MD5);
             usage = await JsonlMerger.MergeAsync([merge], hashedResults, hashedFailures, CollectMerge, cancellationToken);
@@ -369,8 +372,8 @@ public sealed class BatchActivities(
                 hashed && part.FirstRequest is { } first ? token => OpenIdHashesAsync(call.InstanceId, first, part.Requests, token) : null,
                 part.Requests)).ToList();
             // Committed only once whole: a merge that fails halfway must not leave a results.jsonl for anyone to take.
-            await using (var results = new BlockBlobWriter(resultsBlob, MergeBlockBytes, MergeBlocksInFlight))
-            await using (var errors = new BlockBlobWriter(errorsBlob, MergeBlockBytes, MergeBlocksInFlight))
+            await using (var results = MergeWriter(resultsBlob))
+            await using (var errors = MergeWriter(errorsBlob))
             {
                 usage = await JsonlMerger.MergeAsync(parts, results, errors, new JsonlMergeOptions { MaxLineBytes = MaxResultLineBytes }, cancellationToken);
                 await results.CommitAsync(null, cancellationToken);
