@@ -8,6 +8,8 @@ namespace BatchFunctions.Core.Jsonl;
 /// Sorts lines by a numeric key within a fixed memory budget: lines are gathered in one arena, sorted and
 /// spilled to temporary files as runs when it fills, then merged. Equal keys keep their arrival order.
 /// The arena comes from a pool, so that part after part (and merge after merge) reuses the same memory.
+/// A line the caller knows nothing still to come can precede goes straight to the destination, when it
+/// also precedes every line held: lines that arrive in order are written as they come, never held.
 /// </summary>
 internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBytes) : IAsyncDisposable
 {
@@ -32,11 +34,29 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     private bool _entriesReturned;
     private int _used;
     private long _sequence;
+    private long _minHeld = long.MaxValue;
+    private LineBuffer? _through;
 
-    public long Count { get; private set; }
+    /// <summary>
+    /// Writes the line to <paramref name="destination"/> at once when <paramref name="isNext"/> (the caller
+    /// knows that no line still to come sorts before it) and it sorts before every line held; holds it
+    /// otherwise. What is written at once comes first in <see cref="WriteToAsync"/>'s output, which must be
+    /// to the same destination.
+    /// </summary>
+    public ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, bool isNext, Stream destination, CancellationToken cancellationToken)
+    {
+        if (isNext && key < _minHeld)
+        {
+            _through ??= new LineBuffer(destination);
+            return _through.WriteLineAsync(line, cancellationToken);
+        }
+
+        return AddAsync(key, line, cancellationToken);
+    }
 
     public ValueTask AddAsync(long key, ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
     {
+        _minHeld = Math.Min(_minHeld, key);
         if (_arena.Length == 0)
         {
             _arena = Arenas.Rent(bufferBytes);
@@ -57,7 +77,6 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         line.CopyTo(_arena.AsMemory(_used));
         _entries.Add(new Entry(key, _sequence++, _used, line.Length));
         _used += line.Length;
-        Count++;
         return ValueTask.CompletedTask;
     }
 
@@ -66,7 +85,14 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     {
         // Lines go out in 64 KiB writes: a write per line (and a one-byte one per newline) costs the
         // destination, a blob upload stream, an async call and its garbage each time, for a million lines.
-        var output = new LineBuffer(destination);
+        var output = _through ?? new LineBuffer(destination);
+        _through = null;
+        if (!ReferenceEquals(output.Destination, destination))
+        {
+            output.Dispose();
+            throw new InvalidOperationException("The lines written at once went to another destination.");
+        }
+
         try
         {
             await WriteSortedAsync(output, cancellationToken);
@@ -136,7 +162,9 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         _runs.Clear();
         _entries.Clear();
         _used = 0;
-        Count = 0;
+        _minHeld = long.MaxValue;
+        _through?.Dispose();
+        _through = null;
     }
 
     public async ValueTask DisposeAsync()
@@ -147,6 +175,8 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
         }
 
         _runs.Clear();
+        _through?.Dispose();
+        _through = null;
         ReturnArena();
         ReturnEntries();
     }
@@ -251,6 +281,8 @@ internal sealed class ExternalLineSorter(string temporaryDirectory, int bufferBy
     {
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         private int _used;
+
+        public Stream Destination => destination;
 
         public async ValueTask WriteLineAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken)
         {

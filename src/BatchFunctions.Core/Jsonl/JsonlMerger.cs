@@ -52,6 +52,10 @@ public static class JsonlMerger
         var seen = new BitArray(requests);
         var parser = new ResultLineParser();
 
+        // The first request without a line yet: every line still to come is of a later request (or none), so
+        // a line for this one can be written at once, and a file in input order is never held and sorted.
+        var next = 0;
+
         // Output before errors: when a request has lines in both, its success is the one kept.
         foreach (var open in new[] { part.OpenOutput, part.OpenErrors })
         {
@@ -93,8 +97,14 @@ public static class JsonlMerger
                     totals.Count(parser, isFailure);
                 }
 
+                var isNext = key == next;
+                while (next < requests && seen[next])
+                {
+                    next++;
+                }
+
                 var line = reader.IsTooLong ? TooLongLine(reader.LineNumber) : reader.LineMemory;
-                await (isFailure ? failed : succeeded).AddAsync(key, line, cancellationToken);
+                await (isFailure ? failed.AddAsync(key, line, isNext, errors, cancellationToken) : succeeded.AddAsync(key, line, isNext, results, cancellationToken));
             }
         }
 

@@ -193,9 +193,11 @@ public sealed class JsonlMergerTests
     [Fact]
     public async Task MergeAsync_AnyOutcomesShuffled_EveryRequestEndsInExactlyOneFileInInputOrder()
     {
-        var gen = Gen.Select(Gen.Int[1, 120], Gen.Int[0, 3].Array[120], Gen.Int[1, 5], Gen.Int);
+        // Order 0: shuffled; 1: as the input; 2: as the input but for a few lines moved later (most are written
+        // at once, and those after a moved one are held and sorted).
+        var gen = Gen.Select(Gen.Int[1, 120], Gen.Int[0, 3].Array[120], Gen.Int[1, 5], Gen.Int, Gen.Int[0, 2]);
         await gen.SampleAsync(
-            async (count, outcomes, partCount, seed) =>
+            async (count, outcomes, partCount, seed, order) =>
             {
                 var random = new Random(seed);
                 var parts = new List<JsonlMergePart>();
@@ -230,7 +232,7 @@ public sealed class JsonlMergerTests
                         }
                     }
 
-                    parts.Add(Part(Inputs(ids.Count, ids[0]), [.. output.OrderBy(_ => random.Next())], [.. errors.OrderBy(_ => random.Next())]));
+                    parts.Add(Part(Inputs(ids.Count, ids[0]), Reorder(output, order, random), Reorder(errors, order, random)));
                 }
 
                 var (usage, results, failed) = await MergeAsync(parts, new JsonlMergeOptions { SortBufferBytes = 2048 });
@@ -240,7 +242,47 @@ public sealed class JsonlMergerTests
                 Assert.Equal(count, usage.Succeeded + usage.Failed + usage.Missing);
                 Assert.Equal(count, usage.Requests);
             },
-            iter: 150);
+            iter: 200);
+
+        static string[] Reorder(List<string> lines, int order, Random random)
+        {
+            if (order == 0)
+            {
+                return [.. lines.OrderBy(_ => random.Next())];
+            }
+
+            for (var moves = order == 2 ? random.Next(1, 4) : 0; moves > 0 && lines.Count > 1; moves--)
+            {
+                var from = random.Next(lines.Count - 1);
+                var line = lines[from];
+                lines.RemoveAt(from);
+                lines.Insert(random.Next(from + 1, lines.Count + 1), line);
+            }
+
+            return [.. lines];
+        }
+    }
+
+    [Fact]
+    public async Task MergeAsync_OutputInInputOrder_WritesResultsWhileTheOutputIsStillBeingRead()
+    {
+        // 3,000 results of about 150 bytes, with a sort buffer of 4 KiB: held, they would be spilled and written
+        // only once the output was read to its end.
+        const int count = 3000;
+        var output = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, count).Select(i => Success($"r{i}") + "\n")));
+        using var results = new MemoryStream();
+        using var errors = new MemoryStream();
+        long? writtenWhenOutputEnded = null;
+        var part = new JsonlMergePart(
+            _ => Task.FromResult<Stream>(new MemoryStream(Inputs(count))),
+            _ => Task.FromResult<Stream?>(new EndWatchingStream(output, () => writtenWhenOutputEnded ??= results.Length)),
+            _ => Task.FromResult<Stream?>(null));
+
+        var usage = await JsonlMerger.MergeAsync([part], results, errors, new JsonlMergeOptions { SortBufferBytes = 4096 });
+
+        Assert.Equal(count, usage.Succeeded);
+        Assert.True(writtenWhenOutputEnded > output.Length / 2, $"{writtenWhenOutputEnded} of {results.Length} bytes were written when the output had been read.");
+        Assert.Equal(Enumerable.Range(1, count).Select(i => $"r{i}"), Encoding.UTF8.GetString(results.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(CustomId));
     }
 
     private static byte[] Inputs(int count, int start = 1) =>
@@ -271,4 +313,28 @@ public sealed class JsonlMergerTests
     }
 
     private static string? CustomId(string line) => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString();
+
+    /// <summary>A stream over <paramref name="content"/> that calls <paramref name="ended"/> when a read finds its end.</summary>
+    private sealed class EndWatchingStream(byte[] content, Action ended) : MemoryStream(content)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => Ended(base.Read(buffer, offset, count));
+
+        public override int Read(Span<byte> buffer) => Ended(base.Read(buffer));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer, offset, count));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        private int Ended(int read)
+        {
+            if (read == 0)
+            {
+                ended();
+            }
+
+            return read;
+        }
+    }
 }
