@@ -175,14 +175,14 @@ public static class BatchDecider
                     ? UpdatePart(state, create.PartIndex, p => WithSnapshot(p with { JobId = created.JobId }, job))
                     : UpdatePart(state, create.PartIndex, p => p with { JobId = created.JobId, JobStatus = created.Status });
 
-                // Polling starts with the first job, not the last, and each new job is polled soon after its
-                // creation with the early schedule starting over from it: parts created one after another would
-                // otherwise wait out the first job's long delays (a job done at once was seen 15 s late).
+                // Polling starts with the first job, not the last, and each new job is polled as it is created,
+                // with the early schedule starting over from it: parts created one after another would otherwise
+                // wait out the first job's long delays (a job done at once was seen 15 s late).
                 state = state with
                 {
                     Poll = state.Poll is { } poll
-                        ? poll with { Since = at, NextPollAt = Min(poll.NextPollAt, at + options.FirstPollDelay) }
-                        : new PollState(at, at + options.FirstPollDelay),
+                        ? poll with { Since = at, NextPollAt = Min(poll.NextPollAt, at) }
+                        : new PollState(at, at),
                 };
                 return state with { Phase = PipelinePhase(state) ?? BatchPhase.Polling };
             case (PollJobsCall, JobsPayload polled):

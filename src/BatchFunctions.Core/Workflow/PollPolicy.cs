@@ -13,9 +13,6 @@ public static class PollPolicy
     /// <summary>The share of the elapsed time waited when no progress tells us better.</summary>
     public const double ElapsedShare = 3.0 / 8;
 
-    /// <summary>The polls made one first delay apart before the wait starts doubling.</summary>
-    public const int EarlyPolls = 3;
-
     private static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
 
     /// <summary>The wait after a poll made at <paramref name="now"/> that saw these counts over all unfinished jobs.</summary>
@@ -45,13 +42,13 @@ public static class PollPolicy
             return Clamp(left / 2, options.MinPollDelay, options.MaxPollDelay);
         }
 
-        // Early on, the first polls come one first delay apart, then the wait doubles up to the minimum (polls at
-        // 1, 2, 3, 6, 12 s): a job done at once is seen at once, one done in a second or two a second late, not
-        // two. Then it is a share of the elapsed time; that share is a little over a third so that the early
-        // poll this costs is won back over a long job (the polling table's bounds hold).
+        // The first poll comes as the jobs are created, then the wait doubles from the first delay up to the
+        // minimum (polls at 0, 1, 2, 4, 8, 16 s): a job done at once is seen at once, not a second later. Then
+        // it is a share of the elapsed time; that share is a little over a third so that the poll at creation
+        // is won back over a long job (the polling table's bounds hold).
         var elapsed = now - since;
         return elapsed < options.MinPollDelay
-            ? elapsed < options.FirstPollDelay * EarlyPolls ? options.FirstPollDelay : Clamp(elapsed, options.FirstPollDelay, options.MinPollDelay)
+            ? Clamp(elapsed, options.FirstPollDelay, options.MinPollDelay)
             : Clamp(elapsed * ElapsedShare, options.MinPollDelay, options.MaxPollDelay);
     }
 

@@ -59,7 +59,8 @@ public static class PollingSimulation
         ArgumentNullException.ThrowIfNull(timeline);
         ArgumentNullException.ThrowIfNull(options);
         var origin = DateTimeOffset.UnixEpoch;
-        var t = options.FirstPollDelay;
+        // The first poll comes as the job is created.
+        var t = TimeSpan.Zero;
         var polls = 0;
         long lastCompleted = 0;
         DateTimeOffset? lastPoll = null;

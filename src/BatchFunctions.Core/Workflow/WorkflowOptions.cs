@@ -9,7 +9,7 @@ public sealed class WorkflowOptions
     /// <summary>Parts uploaded, created or collected at once.</summary>
     public int MaxParallelParts { get; set; } = 4;
 
-    /// <summary>The first poll after the jobs are created.</summary>
+    /// <summary>The first wait between polls: the first poll comes as the jobs are created, and the waits double from this one up to <see cref="MinPollDelay"/>.</summary>
     public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The shortest wait between polls after the first.</summary>

@@ -88,7 +88,7 @@ public sealed class BatchDeciderTests
     {
         var uploaded = Evolve(Evolve(Staged(4), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0")), new UploadPartCall("id", 1, "staging", "part-1"), new UploadedPayload("file-1"));
         var created = Evolve(Evolve(uploaded, new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "QUEUED")), new CreateJobCall("id", 1, "file-1", Settings), new JobCreatedPayload("job-1", "QUEUED"));
-        var polledAt = T0 + _options.FirstPollDelay;
+        var polledAt = T0;
 
         var step = Assert.IsType<RunActivities>(BatchDecider.Decide(created, polledAt, _options)).Calls;
         var polled = Evolve(created, step.OfType<PollJobsCall>().Single(), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "out-0"), Snapshot(1, "RUNNING", 5, 2)), polledAt);
@@ -117,7 +117,7 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
-    public void Evolve_JobCreatedLongAfterTheFirst_PollsItSoonAndBacksOffFromItsOwnCreation()
+    public void Evolve_JobCreatedLongAfterTheFirst_PollsItAtOnceAndBacksOffFromItsOwnCreation()
     {
         // Parts are created one after another: the last one must not wait out the first one's long schedule.
         var uploaded = Evolve(Staged(2), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0"));
@@ -129,16 +129,15 @@ public sealed class BatchDeciderTests
             new CreateJobCall("id", 1, "file-1", Settings),
             new JobCreatedPayload("job-1", "QUEUED"),
             late);
-        var again = late + _options.FirstPollDelay;
-        var polledAgain = Evolve(second, new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "QUEUED", 5, 0), Snapshot(1, "QUEUED", 5, 0)), again);
+        var polledAgain = Evolve(second, new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "QUEUED", 5, 0), Snapshot(1, "QUEUED", 5, 0)), late);
 
         Assert.Equal(late + _options.MinPollDelay, polled.Poll!.NextPollAt);
-        Assert.Equal(again, second.Poll!.NextPollAt);
-        Assert.Equal(again + _options.FirstPollDelay, polledAgain.Poll!.NextPollAt);
+        Assert.Equal(late, second.Poll!.NextPollAt);
+        Assert.Equal(late + _options.FirstPollDelay, polledAgain.Poll!.NextPollAt);
     }
 
     [Fact]
-    public void Evolve_AllUploaded_CreatesJobsThenPollsAfterTheFirstDelay()
+    public void Evolve_AllUploaded_CreatesJobsThenPollsThemAtOnce()
     {
         var uploaded = Uploaded(2);
         var creates = Calls<CreateJobCall>(Decide(uploaded));
@@ -147,8 +146,7 @@ public sealed class BatchDeciderTests
         Assert.Equal(BatchPhase.Creating, uploaded.Phase);
         Assert.Equal(["file-0", "file-1"], creates.Select(c => c.FileId));
         Assert.Equal(BatchPhase.Polling, created.Phase);
-        Assert.Equal(new WaitUntil(T0 + _options.FirstPollDelay), BatchDecider.Decide(created, T0, _options));
-        Assert.Equal(["job-0", "job-1"], Single<PollJobsCall>(BatchDecider.Decide(created, T0 + _options.FirstPollDelay, _options)).JobIds);
+        Assert.Equal(["job-0", "job-1"], Single<PollJobsCall>(BatchDecider.Decide(created, T0, _options)).JobIds);
     }
 
     [Fact]
@@ -310,7 +308,9 @@ public sealed class BatchDeciderTests
     [Fact]
     public void Decide_WaitingForAPoll_WakesAtTheDeadlineIfItComesFirst()
     {
-        var state = Polling(1) with { Deadline = T0 + (_options.FirstPollDelay / 2) };
+        // Polled at creation: the next poll is a first delay later, the deadline half of one.
+        var polled = Evolve(Polling(1), new PollJobsCall("id", ["job-0"]), Jobs(Snapshot(0, "QUEUED", 5, 0)), T0);
+        var state = polled with { Deadline = T0 + (_options.FirstPollDelay / 2) };
 
         Assert.Equal(new WaitUntil(T0 + (_options.FirstPollDelay / 2)), Decide(state));
     }

@@ -30,17 +30,17 @@ public sealed class PollPolicyTests
     }
 
     [Fact]
-    public void NextDelay_FirstSeconds_PollsEverySecondThreeTimesThenDoublesUpToTheMinimum()
+    public void NextDelay_FirstSeconds_PollsAtCreationThenDoublesFromTheFirstDelayUpToTheMinimum()
     {
         var since = DateTimeOffset.UnixEpoch;
-        var polls = new List<double> { _options.FirstPollDelay.TotalSeconds };
+        var polls = new List<double> { 0 };
         while (polls[^1] < 40)
         {
             polls.Add(polls[^1] + PollPolicy.NextDelay(_options, since, since.AddSeconds(polls[^1]), 0, 0, null, 0, null).TotalSeconds);
         }
 
-        // A job done at creation is seen a second later, not after a fixed wait; one done at 2.2 s at 3 s (not 4).
-        Assert.Equal([1, 2, 3, 6, 12, 24, 39, 54], polls);
+        // A job done at creation is seen at once, one done in the first second a second later.
+        Assert.Equal([0, 1, 2, 4, 8, 16, 31, 46], polls);
     }
 
     [Fact]
