@@ -114,12 +114,19 @@ public static class BatchDecider
     {
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
         var collects = CollectCalls(state, withJobs, options).ToList();
+        var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
         if (collects.Count > 0)
         {
+            // The jobs still running are polled meanwhile when their poll is due: a collect of a large part must
+            // not hold back seeing the others end (on the emulator, a poll that processes them).
+            if (stopping is null && active.Count > 0 && now >= (state.Poll?.NextPollAt ?? now))
+            {
+                collects.Add(new PollJobsCall(state.InstanceId, active));
+            }
+
             return Run(collects);
         }
 
-        var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
         if (active.Count == 0)
         {
             return Finalize(state, stopping);
@@ -185,8 +192,8 @@ public static class BatchDecider
                         : new PollState(at, at),
                 };
                 return state with { Phase = PipelinePhase(state) ?? BatchPhase.Polling };
-            case (PollJobsCall, JobsPayload polled):
-                return AfterPoll(ApplySnapshots(state, polled.Jobs), polled.Jobs, at, options);
+            case (PollJobsCall pollCall, JobsPayload polled):
+                return AfterPoll(ApplySnapshots(state, polled.Jobs), pollCall.JobIds, at, options);
             case (CancelJobsCall cancel, JobsPayload cancelled):
                 state = ApplySnapshots(state, cancelled.Jobs) with { CancelSent = true, Stop = state.Stop ?? cancel.Reason };
                 return state with { Poll = (state.Poll ?? new PollState(at, at)) with { NextPollAt = at + options.MinPollDelay } };
@@ -214,7 +221,7 @@ public static class BatchDecider
             ? state with { Phase = BatchPhase.Finalizing }
             : state;
 
-    private static BatchState AfterPoll(BatchState state, IReadOnlyList<JobSnapshot> jobs, DateTimeOffset at, WorkflowOptions options)
+    private static BatchState AfterPoll(BatchState state, IReadOnlyList<string> polledJobIds, DateTimeOffset at, WorkflowOptions options)
     {
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
         var phase = PipelinePhase(state);
@@ -229,10 +236,14 @@ public static class BatchDecider
         var started = active.All(p => p.StartedAt is not null) ? active.Min(p => p.StartedAt) : null;
         var poll = state.Poll ?? new PollState(at, at);
         var delay = PollPolicy.NextDelay(options, poll.Since, at, total, completed, started, poll.LastCompleted, poll.LastPollAt);
+
+        // A job created while this poll was on its way has not been read yet: it is polled at once, as every new
+        // job is (on the emulator nine jobs of a 1M batch waited 1.9 s for the backoff of the first one's poll).
+        var unread = active.Any(p => !polledJobIds.Contains(p.JobId!, StringComparer.Ordinal));
         return state with
         {
             Phase = phase ?? BatchPhase.Polling,
-            Poll = poll with { Polls = poll.Polls + 1, LastPollAt = at, LastCompleted = completed, NextPollAt = at + delay },
+            Poll = poll with { Polls = poll.Polls + 1, LastPollAt = at, LastCompleted = completed, NextPollAt = unread ? at : at + delay },
         };
     }
 

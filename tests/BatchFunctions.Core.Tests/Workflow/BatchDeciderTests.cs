@@ -137,6 +137,39 @@ public sealed class BatchDeciderTests
     }
 
     [Fact]
+    public void Evolve_JobCreatedWhileAPollOfTheOthersWasOnItsWay_IsPolledAtOnceAfterIt()
+    {
+        var uploaded = Evolve(Staged(2), new UploadPartCall("id", 0, "staging", "part-0"), new UploadedPayload("file-0"));
+        var first = Evolve(uploaded, new CreateJobCall("id", 0, "file-0", Settings), new JobCreatedPayload("job-0", "QUEUED"));
+        var poll = Assert.Single(Assert.IsType<RunActivities>(BatchDecider.Decide(first, T0, _options)).Calls.OfType<PollJobsCall>());
+        var second = Evolve(
+            Evolve(first, new UploadPartCall("id", 1, "staging", "part-1"), new UploadedPayload("file-1")),
+            new CreateJobCall("id", 1, "file-1", Settings),
+            new JobCreatedPayload("job-1", "QUEUED"));
+        var answered = T0 + TimeSpan.FromSeconds(2);
+
+        var polled = Evolve(second, poll, Jobs(Snapshot(0, "QUEUED", 5, 0)), answered);
+        var polledAgain = Evolve(polled, new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "QUEUED", 5, 0), Snapshot(1, "QUEUED", 5, 0)), answered);
+
+        Assert.Equal(["job-0"], poll.JobIds);
+        Assert.Equal(answered, polled.Poll!.NextPollAt);
+        Assert.True(polledAgain.Poll!.NextPollAt > answered);
+    }
+
+    [Fact]
+    public void Decide_OneJobEndedOthersRunningAndPollDue_CollectsItAndPollsTheOthersInOneStep()
+    {
+        var polled = Evolve(Polling(2), new PollJobsCall("id", ["job-0", "job-1"]), Jobs(Snapshot(0, "SUCCESS", 5, 5, output: "out-0"), Snapshot(1, "RUNNING", 5, 2)), T0);
+        var due = polled.Poll!.NextPollAt;
+
+        var calls = Assert.IsType<RunActivities>(BatchDecider.Decide(polled, due, _options)).Calls;
+
+        Assert.Equal([0], calls.OfType<CollectPartCall>().Select(c => c.PartIndex));
+        Assert.Equal(["job-1"], Assert.Single(calls.OfType<PollJobsCall>()).JobIds);
+        Assert.Equal([0], Calls<CollectPartCall>(BatchDecider.Decide(polled, T0, _options)).Select(c => c.PartIndex));
+    }
+
+    [Fact]
     public void Evolve_AllUploaded_CreatesJobsThenPollsThemAtOnce()
     {
         var uploaded = Uploaded(2);
