@@ -119,7 +119,7 @@ public static class BatchDecider
         {
             // The jobs still running are polled meanwhile when their poll is due: a collect of a large part must
             // not hold back seeing the others end (on the emulator, a poll that processes them).
-            if (stopping is null && active.Count > 0 && now >= (state.Poll?.NextPollAt ?? now))
+            if (stopping is null && active.Count > 0 && IsPollDue(state, now))
             {
                 collects.Add(new PollJobsCall(state.InstanceId, active));
             }
@@ -143,8 +143,10 @@ public static class BatchDecider
             return Finalize(state, StopReason.Deadline);
         }
 
-        return now < (state.Poll?.NextPollAt ?? now) ? WaitForPoll(state, now) : Run(new PollJobsCall(state.InstanceId, active));
+        return IsPollDue(state, now) ? Run(new PollJobsCall(state.InstanceId, active)) : WaitForPoll(state, now);
     }
+
+    private static bool IsPollDue(BatchState state, DateTimeOffset now) => now >= (state.Poll?.NextPollAt ?? now);
 
     private static BatchState Apply(BatchState state, ActivityResult result, WorkflowOptions options)
     {
