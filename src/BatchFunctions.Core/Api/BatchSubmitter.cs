@@ -241,7 +241,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
                 await staging;
                 var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{prefix}-{blocks.Count:D6}")));
                 blocks.Add(id);
-                staging = blob.StageBlockAsync(id, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: cancellationToken);
+                staging = blob.StageBlockAsync(id, new MemoryStream(buffer, 0, filled, writable: false), BlockChecksum.Md5Of(buffer.AsSpan(0, filled)), cancellationToken);
             }
 
             await staging;

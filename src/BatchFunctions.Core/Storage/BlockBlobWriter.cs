@@ -128,8 +128,9 @@ internal sealed class BlockBlobWriter(BlockBlobClient blob, int blockBytes, int 
         _blocks.Add(id);
         var buffer = _buffer!;
         var content = new MemoryStream(buffer, 0, _used, writable: false);
+        var options = BlockChecksum.Md5Of(buffer.AsSpan(0, _used));
         (_buffer, _used) = (null, 0);
-        _inFlight.Enqueue((blob.StageBlockAsync(id, content, cancellationToken: cancellationToken), buffer));
+        _inFlight.Enqueue((blob.StageBlockAsync(id, content, options, cancellationToken), buffer));
     }
 
     private async Task CompleteOldestAsync()
