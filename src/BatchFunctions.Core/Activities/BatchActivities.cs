@@ -44,7 +44,7 @@ public sealed class BatchActivities(
     private static readonly BlockBlobOpenWriteOptions SmallBlocks = new()
     {
         BufferSize = 2 * 1024 * 1024,
-        TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+        TransferValidation = BlockChecksum.Md5,
     };
 
     // A merge's output goes to staging in blocks of 2 MiB, three on their way at once: one at a time, each waited on
@@ -588,7 +588,7 @@ public sealed class BatchActivities(
     private async Task<bool> CopyFileAsync(string fileId, string blobName, CancellationToken cancellationToken)
     {
         await using var content = await mistral.DownloadFileAsync(fileId, cancellationToken);
-        await storage.Staging.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = CollectTransfer }, cancellationToken);
+        await storage.Staging.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = CollectTransfer, TransferValidation = BlockChecksum.Md5 }, cancellationToken);
         return true;
     }
 
@@ -649,7 +649,7 @@ public sealed class BatchActivities(
         }
 
         await using var content = await OpenStreamingAsync(input, etag, default, cancellationToken);
-        await target.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+        await target.UploadAsync(content, new BlobUploadOptions { TransferOptions = Transfer, TransferValidation = BlockChecksum.Md5 }, cancellationToken);
     }
 
     private async Task DeleteUploadedFilesAsync(BatchState state, CancellationToken cancellationToken)

@@ -12,6 +12,9 @@ namespace BatchFunctions.Core.Storage;
 /// </summary>
 internal static class BlockChecksum
 {
+    /// <summary>For the SDK's own writers (OpenWrite, Upload): it computes each block's MD5 as it stages it.</summary>
+    public static UploadTransferValidationOptions Md5 { get; } = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
+
     public static BlockBlobStageBlockOptions Md5Of(ReadOnlySpan<byte> block) => new()
     {
         TransferValidation = new UploadTransferValidationOptions
