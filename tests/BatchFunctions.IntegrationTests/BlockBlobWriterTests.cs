@@ -71,6 +71,22 @@ public sealed class BlockBlobWriterTests(AzuriteFixture azurite)
         Assert.Equal(content, (await blob.DownloadContentAsync()).Value.Content.ToArray());
     }
 
+    [Fact]
+    public async Task Md5_GivenToTheSdksWriteStream_SendsEachBlocksMd5()
+    {
+        var recorder = new PutBlockRecorder();
+        var blob = await NewBlobAsync(recorder);
+        var content = RandomNumberGenerator.GetBytes(2500);
+
+        await using (var stream = await blob.OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { BufferSize = 1000, TransferValidation = BlockChecksum.Md5 }))
+        {
+            await stream.WriteAsync(content);
+        }
+
+        string[] expected = [.. content.Chunk(1000).Select(Md5Base64).Order()];
+        Assert.Equal(expected, recorder.ContentMd5s.Order());
+    }
+
     private static string Md5Base64(byte[] bytes)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
