@@ -283,7 +283,15 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
     [Fact]
     public async Task FlakyMistral_TwentyPercentOfCallsFail_EveryBatchStillFinishes()
     {
-        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "4" });
+        // A failed create is retried by the workflow (a POST is not repeated by the HTTP pipeline), after 5 s and
+        // then twice as long each time by default: five failures of one create in a row (0.2^5 a create, nine
+        // creates a run: about 3 runs in 1,000) waited 155 s, past the test's wait. Short delays, same attempts.
+        await using var host = await RunnerTestHost.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Batch:MaxRequestsPerPart"] = "4",
+            ["Workflow:FirstRetryDelay"] = "00:00:00.200",
+            ["Workflow:MaxRetryDelay"] = "00:00:02",
+        });
         await host.AddFaultAsync(new { kind = "server_error", rate = 0.2 });
         await host.StartRunnerAsync(null, "--no-queue");
 
