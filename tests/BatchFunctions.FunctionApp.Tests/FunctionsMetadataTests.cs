@@ -5,7 +5,8 @@ namespace BatchFunctions.FunctionApp.Tests;
 
 /// <summary>
 /// What the Functions host will load, read from the functions.metadata the worker SDK generates at build:
-/// every function with its trigger, path, route, methods and auth level. The host itself cannot run here.
+/// every function with its trigger, path, route, methods and auth level; and how the worker's runtime is set
+/// (its runtimeconfig.json). The host itself cannot run here.
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
@@ -59,6 +60,16 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(1 + 9 + 2 + 1 + 6, Functions.Value.Count);
     }
 
+    [Fact]
+    public void RuntimeConfig_ConservesMemory()
+    {
+        // The README's memory figures for the app's activities are with it: without, a 1M batch's large arrays
+        // stayed on the heap until the end (see batchfn.runtime.props).
+        using var document = JsonDocument.Parse(File.ReadAllText(AppOutput("BatchFunctions.FunctionApp.runtimeconfig.json")));
+
+        Assert.Equal(9, document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties").GetProperty("System.GC.ConserveMemory").GetInt32());
+    }
+
     private static JsonElement Trigger(string function, string type)
     {
         Assert.True(Functions.Value.ContainsKey(function), $"functions.metadata has no function {function}.");
@@ -69,13 +80,16 @@ public sealed class FunctionsMetadataTests
 
     private static Dictionary<string, JsonElement> Load()
     {
-        // bin/{configuration}/{framework}/ of this project, mirrored under the Function App's folder.
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = output.Name;
-        var configuration = output.Parent!.Name;
-        var path = Path.Combine(RepositoryRoot.Find(), "src", "BatchFunctions.FunctionApp", "bin", configuration, framework, "functions.metadata");
-        Assert.True(File.Exists(path), $"No {path}: build the Function App first (./test.sh does).");
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        using var document = JsonDocument.Parse(File.ReadAllText(AppOutput("functions.metadata")));
         return document.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone(), StringComparer.Ordinal);
+    }
+
+    /// <summary>A file the Function App's build wrote: bin/{configuration}/{framework}/ of this project, mirrored under the app's folder.</summary>
+    private static string AppOutput(string file)
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot.Find(), "src", "BatchFunctions.FunctionApp", "bin", output.Parent!.Name, output.Name, file);
+        Assert.True(File.Exists(path), $"No {path}: build the Function App first (./test.sh does).");
+        return path;
     }
 }

@@ -153,7 +153,7 @@ public sealed partial class RunnerProcess : IAsyncDisposable
             }
         });
 
-    private static string BatchFnPath()
+    internal static string BatchFnPath()
     {
         // The tests run from tests/X/bin/{Configuration}/{framework}/: batchfn is built alongside (see the csproj).
         var framework = new DirectoryInfo(AppContext.BaseDirectory);
