@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
@@ -8,9 +6,7 @@ using BatchFunctions.FunctionApp;
 using BatchFunctions.FunctionApp.Tests;
 using BatchFunctions.Tests.Contract;
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BatchFunctions.Benchmarks;
 
@@ -29,9 +25,7 @@ internal static class FunctionAppEndToEnd
         await using var services = EndToEnd.ChildServices(counter, "AzureWebJobsStorage", storage, mistral, (host, configuration) => host.AddBatchFunctionsApp(configuration));
         await ActivatorUtilities.CreateInstance<StorageInitializer>(services).StartAsync(CancellationToken.None);
         var batchStorage = services.GetRequiredService<BatchStorage>();
-        await using var durable = await DurableTaskTestHost.StartAsync(
-            registry => FunctionAppRegistration.Register(registry, services),
-            new DurableTaskTestHostOptions { Port = FreeLoopbackPort(), LoggerFactory = NullLoggerFactory.Instance });
+        await using var durable = await FunctionAppRegistration.StartTestHostAsync(registry => FunctionAppRegistration.Register(registry, services));
 
         var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
         var phases = new EndToEnd.PhaseClock(seconds, allocations: null);
@@ -76,12 +70,5 @@ internal static class FunctionAppEndToEnd
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

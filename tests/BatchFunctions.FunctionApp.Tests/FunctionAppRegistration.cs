@@ -1,6 +1,8 @@
 using BatchFunctions.Core.Workflow;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BatchFunctions.FunctionApp.Tests;
 
@@ -35,5 +37,30 @@ internal static class FunctionAppRegistration
             registry.AddActivityFunc<TCall, ActivityResult>(name, (_, call) => name == throwIn
                 ? throw new InvalidOperationException($"{name} has a bug.")
                 : function(call, CancellationToken.None));
+    }
+
+    /// <summary>Starts the Durable Task test host with the functions <paramref name="register"/> registers.</summary>
+    public static async Task<DurableTaskTestHost> StartTestHostAsync(Action<DurableTaskRegistry> register)
+    {
+        // The test host draws its sidecar's port at random without looking whether it is free, and runs beside
+        // Azurite, emulators and other hosts: ask the system for a free one, and draw again should it be taken
+        // in the moment between.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await DurableTaskTestHost.StartAsync(register, new DurableTaskTestHostOptions { Port = FreeLoopbackPort(), LoggerFactory = NullLoggerFactory.Instance });
+            }
+            catch (IOException exception) when (attempt < 3 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

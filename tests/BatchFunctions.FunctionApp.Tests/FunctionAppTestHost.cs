@@ -103,30 +103,8 @@ public sealed class FunctionAppTestHost : IAsyncDisposable
         void Register(DurableTaskRegistry registry) =>
             FunctionAppRegistration.Register(registry, services, engine => new CountingContext(engine, timers), throwIn);
 
-        // The test host draws its sidecar's port at random without looking whether it is free, and tests run
-        // beside Azurite, emulators and other hosts: ask the system for a free one, and draw again should it
-        // be taken in the moment between.
-        DurableTaskTestHost durable;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                durable = await DurableTaskTestHost.StartAsync(Register, new DurableTaskTestHostOptions { Port = FreeLoopbackPort(), LoggerFactory = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance });
-                break;
-            }
-            catch (IOException exception) when (attempt < 3 && exception.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-            {
-            }
-        }
-
+        var durable = await FunctionAppRegistration.StartTestHostAsync(Register);
         return new FunctionAppTestHost(emulator, services, durable, values, timers);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Chat requests q1..qN.</summary>
