@@ -74,6 +74,7 @@ public abstract class BatchApiContractTests
         var retried = await host.SendAsync("POST", "api/batches?model=mistral-small-latest&metadata=team%3Ddata", Jsonl, body, key);
         var otherBody = await host.SendAsync("POST", "api/batches?model=mistral-small-latest&metadata=team%3Ddata", Jsonl, Encoding.UTF8.GetBytes(Lines(3, "\n") + "\n"), key);
         var unkeyed = await host.SendAsync("POST", "api/batches", Jsonl, body);
+        var badKey = await host.SendAsync("POST", "api/batches", Jsonl, body, new Dictionary<string, string> { ["Idempotency-Key"] = new string('k', 256) });
 
         Assert.Equal(202, first.Status);
         Assert.Equal((200, first.Json.GetProperty("id").GetString()), (retried.Status, retried.Json.GetProperty("id").GetString()));
@@ -81,6 +82,8 @@ public abstract class BatchApiContractTests
         Assert.Equal((422, "application/problem+json"), (otherBody.Status, otherBody.ContentType));
         Assert.Contains("Idempotency-Key", otherBody.Body, StringComparison.Ordinal);
         Assert.NotEqual(first.Json.GetProperty("id").GetString(), unkeyed.Json.GetProperty("id").GetString());
+        Assert.Equal((400, "application/problem+json"), (badKey.Status, badKey.ContentType));
+        Assert.Contains("1 to 255 printable ASCII characters", badKey.Body, StringComparison.Ordinal);
         Assert.Equal(2, await CountAsync(host.Storage.Input));
 
         await host.Storage.Input.GetBlobClient("dropped.jsonl").UploadAsync(BinaryData.FromBytes(body));
@@ -225,6 +228,7 @@ public abstract class BatchApiContractTests
         var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
         var retry = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
         var again = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
+        var badKey = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: new Dictionary<string, string> { ["Idempotency-Key"] = new string('k', 256) });
 
         Assert.Equal(202, retry.Status);
         var plan = retry.Json.GetProperty("retry");
@@ -232,6 +236,7 @@ public abstract class BatchApiContractTests
         Assert.Contains("cannot change on a retry", plan.GetProperty("message").GetString(), StringComparison.Ordinal);
         var childId = retry.Json.GetProperty("id").GetString()!;
         Assert.Equal((200, childId), (again.Status, again.Json.GetProperty("id").GetString()));
+        Assert.Equal((400, "application/problem+json"), (badKey.Status, badKey.ContentType));
 
         var child = await WaitForEndAsync(host, childId);
         Assert.Equal(("Succeeded", parentId), (child.GetProperty("outcome").GetString(), child.GetProperty("parent_id").GetString()));
