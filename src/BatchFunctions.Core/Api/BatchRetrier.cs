@@ -37,9 +37,9 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
     /// <summary>What <c>POST /api/batches/{id}/retry</c> comes to for <paramref name="parent"/> (null when there is no such batch).</summary>
     public async Task<StartDecision> PrepareAsync(string parentId, BatchStatus? parent, string? only, string? model, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
-        if (idempotencyKey is not null && IdempotencyStore.CheckKey(idempotencyKey) is { } keyProblem)
+        if (IdempotencyStore.RefuseKey(idempotencyKey) is { } invalidKey)
         {
-            return new StartRefused(400, "Invalid Idempotency-Key", keyProblem);
+            return invalidKey;
         }
 
         var scope = only?.ToLowerInvariant() ?? "default";
@@ -71,9 +71,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"retry\n{parent.Id}\n{scope}\n{model}")));
         if (idempotencyKey is not null && await idempotency.FindAsync(idempotencyKey, cancellationToken) is { } previous)
         {
-            return previous.RequestHash == hash
-                ? new StartRepeated(previous.InstanceId)
-                : new StartRefused(422, "Idempotency-Key reused", $"This {IdempotencyStore.Header} started batch {previous.InstanceId} with another request; use a new key for a new batch.");
+            return IdempotencyStore.Replay(previous, hash);
         }
 
         var summary = await BlobJson.ReadIfExistsAsync(storage.Output.GetBlobClient(BlobLayout.Summary(parent.InputName, parent.Id)), BatchJsonContext.Readable.BatchSummary, cancellationToken);

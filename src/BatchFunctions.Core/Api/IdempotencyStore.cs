@@ -19,12 +19,25 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
     public const string Header = "Idempotency-Key";
 
     /// <summary>Why <paramref name="key"/> cannot be used, or null.</summary>
-    public static string? CheckKey(string key)
+    private static string? CheckKey(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
         return key.Length is < 1 or > 255 || key.Any(c => c is < ' ' or > '~')
             ? $"The {Header} header must have 1 to 255 printable ASCII characters (a UUID, say)."
             : null;
+    }
+
+    /// <summary>The refusal of a request whose <paramref name="key"/> cannot be used; null without a key or with a usable one.</summary>
+    public static StartRefused? RefuseKey(string? key) =>
+        key is not null && CheckKey(key) is { } problem ? new StartRefused(400, "Invalid Idempotency-Key", problem) : null;
+
+    /// <summary>What a request comes to when its key already started <paramref name="previous"/>: that batch for the same request, a refusal for another.</summary>
+    public static StartDecision Replay(IdempotencyRecord previous, string requestHash)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        return previous.RequestHash == requestHash
+            ? new StartRepeated(previous.InstanceId)
+            : new StartRefused(422, "Idempotency-Key reused", $"This {Header} started batch {previous.InstanceId} with another request; use a new key for a new batch.");
     }
 
     /// <summary>The live record of <paramref name="key"/>, or null.</summary>

@@ -25,9 +25,9 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(query);
-        if (idempotencyKey is not null && IdempotencyStore.CheckKey(idempotencyKey) is { } keyProblem)
+        if (IdempotencyStore.RefuseKey(idempotencyKey) is { } invalidKey)
         {
-            return new StartRefused(400, "Invalid Idempotency-Key", keyProblem);
+            return invalidKey;
         }
 
         if (!TryDryRun(query, out var dryRun))
@@ -91,9 +91,7 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
         var hash = await hashing.CompleteAsync(cancellationToken);
         if (previous is not null)
         {
-            return previous.RequestHash == hash
-                ? new StartRepeated(previous.InstanceId)
-                : new StartRefused(422, "Idempotency-Key reused", $"This {IdempotencyStore.Header} started batch {previous.InstanceId} with another request; use a new key for a new batch.");
+            return IdempotencyStore.Replay(previous, hash);
         }
 
         return source is null
