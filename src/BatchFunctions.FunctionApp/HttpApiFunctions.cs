@@ -30,7 +30,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
         ArgumentNullException.ThrowIfNull(client);
 
         // A JSONL body is streamed into the input container; the host's request size limit applies.
-        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
         var decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, cancellationToken);
         return await AnswerAsync(request, decision, client, cancellationToken);
     }
@@ -45,7 +45,7 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(client);
-        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
         var parent = await ReadStatusAsync(client, id, cancellationToken);
         var decision = await retrier.PrepareAsync(id, parent, request.Query["only"].FirstOrDefault(), request.Query["model"].FirstOrDefault(), key, cancellationToken);
         return await AnswerAsync(request, decision, client, cancellationToken);

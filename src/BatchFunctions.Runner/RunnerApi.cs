@@ -60,7 +60,7 @@ public static class RunnerApi
         StartDecision decision;
         try
         {
-            var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+            var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
             decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, context.RequestAborted);
         }
         catch (Exception exception) when (IsTooLarge(exception))
@@ -76,7 +76,7 @@ public static class RunnerApi
     {
         var request = context.Request;
         var parent = await store.LoadAsync(id, context.RequestAborted) is (var state, _) ? BatchStatus.From(state, timeProvider.GetUtcNow()) : null;
-        var key = request.Headers[IdempotencyStore.Header] is { Count: > 0 } given ? given.ToString() : null;
+        var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
         var decision = await retrier.PrepareAsync(id, parent, request.Query["only"].FirstOrDefault(), request.Query["model"].FirstOrDefault(), key, context.RequestAborted);
         return await AnswerAsync(context, decision, reader, runner, store, scheduler, timeProvider);
     }

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace BatchFunctions.Core.Api;
 
@@ -26,6 +27,9 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
             ? $"The {Header} header must have 1 to 255 printable ASCII characters (a UUID, say)."
             : null;
     }
+
+    /// <summary>The key a request's <see cref="Header"/> values give (both hosts read it so), or null when it has none.</summary>
+    public static string? KeyOf(StringValues header) => header.Count > 0 ? header.ToString() : null;
 
     /// <summary>The refusal of a request whose <paramref name="key"/> cannot be used; null without a key or with a usable one.</summary>
     public static StartRefused? RefuseKey(string? key) =>
