@@ -21,7 +21,8 @@ internal static class BenchmarkRunner
         {
             var requests = Option(args, "--requests", "10000,100000").Split(',').Select(s => long.Parse(s, Invariant)).ToList();
             var hosts = Option(args, "--hosts", "runner,functionapp").Split(',');
-            await EndToEnd.RunAsync(requests, directory, int.Parse(Option(args, "--rounds", "1"), Invariant), functionApp: hosts.Contains("functionapp"));
+            var failingEvery = int.Parse(Option(args, "--failing-every", "0"), Invariant);
+            await EndToEnd.RunAsync(requests, directory, int.Parse(Option(args, "--rounds", "1"), Invariant), functionApp: hosts.Contains("functionapp"), failingEvery);
             operations.Remove("e2e");
             if (operations.Count == 0)
             {

@@ -32,8 +32,11 @@ internal static class EndToEnd
     /// The parent: Azurite and the emulator, then per size <paramref name="rounds"/> runs of the runner (a child
     /// each) alternating with the docs' script on the same emulator, the best of each kept; then, when
     /// <paramref name="functionApp"/> is set, as many runs of the Function App's functions (see <see cref="FunctionAppEndToEnd"/>).
+    /// With <paramref name="failingEvery"/> above 0, every request with that ordinal's multiple fails at Mistral
+    /// (a negative max_tokens, which validation lets through and the emulator refuses): the merges then meet
+    /// lines in the error file, as a real batch's do.
     /// </summary>
-    public static async Task RunAsync(IReadOnlyList<long> sizes, string directory, int rounds, bool functionApp)
+    public static async Task RunAsync(IReadOnlyList<long> sizes, string directory, int rounds, bool functionApp, int failingEvery = 0)
     {
         await using var azurite = await BenchAzurite.StartAsync();
         await using var emulator = await MistralEmulatorServer.StartAsync(options =>
@@ -49,10 +52,10 @@ internal static class EndToEnd
         var apps = new List<(long Requests, EndToEndResult? App)>();
         foreach (var requests in sizes)
         {
-            var input = Path.Combine(directory, $"e2e-{requests}.jsonl");
+            var input = Path.Combine(directory, failingEvery > 0 ? $"e2e-{requests}-failing-every-{failingEvery}.jsonl" : $"e2e-{requests}.jsonl");
             if (!File.Exists(input))
             {
-                await WriteInputAsync(input, requests);
+                await WriteInputAsync(input, requests, failingEvery);
             }
 
             var wc = await TimeWcAsync(input);
@@ -241,12 +244,13 @@ internal static class EndToEnd
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task WriteInputAsync(string path, long requests)
+    private static async Task WriteInputAsync(string path, long requests, int failingEvery)
     {
         await using var file = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
         for (var i = 0L; i < requests; i++)
         {
-            await file.WriteAsync(string.Create(Invariant, $"{{\"custom_id\":\"req-{i:D9}\",\"body\":{{\"max_tokens\":16,\"messages\":[{{\"role\":\"user\",\"content\":\"Question {i}: what is {i % 97} times {i % 89}?\"}}]}}}}\n"));
+            var maxTokens = failingEvery > 0 && i % failingEvery == failingEvery / 2 ? -1 : 16;
+            await file.WriteAsync(string.Create(Invariant, $"{{\"custom_id\":\"req-{i:D9}\",\"body\":{{\"max_tokens\":{maxTokens},\"messages\":[{{\"role\":\"user\",\"content\":\"Question {i}: what is {i % 97} times {i % 89}?\"}}]}}}}\n"));
         }
     }
 
