@@ -102,7 +102,7 @@ public sealed class RetryCombiner(BatchStorage storage)
     {
         await using var first = await BlobJson.OpenIfExistsAsync(earlier, cancellationToken);
         await using var second = await BlobJson.OpenIfExistsAsync(retry, cancellationToken);
-        await using var output = await destination.OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { BufferSize = 2 * 1024 * 1024, HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" }, TransferValidation = BlockChecksum.Md5 }, cancellationToken);
+        await using var output = await destination.OpenWriteAsync(overwrite: true, BlockChecksum.LineByLine(headers: new BlobHttpHeaders { ContentType = "application/x-ndjson" }), cancellationToken);
         return await JsonlCombiner.CombineAsync(first, second, ordinals, replaced, output, cancellationToken);
     }
 

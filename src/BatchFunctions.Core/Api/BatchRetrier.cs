@@ -285,7 +285,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
         var written = 0L;
         await using var source = (await input.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
         using var reader = new JsonlLineReader(source, 64 * 1024 * 1024);
-        await using (var output = await destination.OpenWriteAsync(overwrite: true, new BlockBlobOpenWriteOptions { BufferSize = 2 * 1024 * 1024, Metadata = metadata, TransferValidation = BlockChecksum.Md5 }, cancellationToken))
+        await using (var output = await destination.OpenWriteAsync(overwrite: true, BlockChecksum.LineByLine(metadata), cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {

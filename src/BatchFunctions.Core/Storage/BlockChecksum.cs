@@ -15,6 +15,18 @@ internal static class BlockChecksum
     /// <summary>For the SDK's own writers (OpenWrite, Upload): it computes each block's MD5 as it stages it.</summary>
     public static UploadTransferValidationOptions Md5 { get; } = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
 
+    /// <summary>
+    /// The SDK's write stream for a blob written line by line: 2 MiB blocks (up to 100 GB a blob at the service's
+    /// 50,000 blocks) rather than the default 4 MiB halve what each open writer holds, each block with its MD5.
+    /// </summary>
+    public static BlockBlobOpenWriteOptions LineByLine(IDictionary<string, string>? metadata = null, BlobHttpHeaders? headers = null) => new()
+    {
+        BufferSize = 2 * 1024 * 1024,
+        Metadata = metadata,
+        HttpHeaders = headers,
+        TransferValidation = Md5,
+    };
+
     public static BlockBlobStageBlockOptions Md5Of(ReadOnlySpan<byte> block) => new()
     {
         TransferValidation = new UploadTransferValidationOptions
