@@ -39,6 +39,28 @@ internal static class BatchFnApp
             return UsageError;
         }
 
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception exception) when (SettingErrors.Describe(exception) is [_, ..] invalid)
+        {
+            // A setting out of range is the user's to fix: one line each, not a stack trace.
+            foreach (var line in invalid)
+            {
+                await error.WriteLineAsync(line);
+            }
+
+            return UsageError;
+        }
+        catch (OperationCanceledException)
+        {
+            return Failure;
+        }
+        catch (Exception exception)
+        {
+            await error.WriteLineAsync("Unhandled exception: " + exception);
+            return Failure;
+        }
     }
 }

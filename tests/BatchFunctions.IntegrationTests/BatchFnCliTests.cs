@@ -7,6 +7,30 @@ namespace BatchFunctions.IntegrationTests;
 public sealed partial class BatchFnCliTests(AzuriteFixture azurite)
 {
     [Fact]
+    public async Task Run_SettingOutOfRange_SaysOneLineNamingTheSettingWithoutAStackTrace()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var work = Directory.CreateTempSubdirectory("batchfn-cli-");
+        var input = Path.Combine(work.FullName, "questions.jsonl");
+        await File.WriteAllTextAsync(input, RunnerTestHost.Lines(2));
+        var settings = new Dictionary<string, string?>(host.Settings) { ["Runner__MaxConcurrentBatches"] = "0" };
+
+        try
+        {
+            var run = await RunnerProcess.RunToExitAsync(settings, "run", input, "-o", Path.Combine(work.FullName, "out"));
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("Setting Runner:MaxConcurrentBatches (environment variable Runner__MaxConcurrentBatches) is invalid: The field MaxConcurrentBatches must be between 1 and 1000.", run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Commands_SubmitWaitStatusListResultsCancel_WorkAgainstARunner()
     {
         await using var host = await RunnerTestHost.StartAsync(azurite);

@@ -79,7 +79,7 @@ internal static class ServeCommand
                 }
                 catch (OptionsValidationException exception)
                 {
-                    foreach (var failure in exception.Failures)
+                    foreach (var failure in SettingErrors.Describe(exception))
                     {
                         await error.WriteLineAsync(failure);
                     }
