@@ -50,8 +50,7 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
             if (decision is FinishBatch)
             {
                 var status = BatchStatus.From(state, now);
-                var (level, message, report) = BatchProgress.Ending(status);
-                OrchestratorLog.Finished(logger, level, context.InstanceId, state.Source.Container, state.Source.Name, message, report);
+                WorkflowLog.Finished(logger, context.InstanceId, state.Source, status);
                 return status;
             }
 

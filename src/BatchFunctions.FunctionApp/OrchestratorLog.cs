@@ -5,8 +5,6 @@ namespace BatchFunctions.FunctionApp;
 /// <summary>Log messages of the Function App: ids and statuses only.</summary>
 internal static partial class OrchestratorLog
 {
-    [LoggerMessage(EventId = 3001, Message = "Batch {InstanceId} for {Container}/{Name} finished. {Message}; see {Report}")]
-    public static partial void Finished(ILogger logger, LogLevel level, string instanceId, string container, string name, string message, string? report);
 
     [LoggerMessage(3002, LogLevel.Information, "Batch {InstanceId} started for {Container}/{Name}")]
     public static partial void Started(ILogger logger, string instanceId, string container, string name);

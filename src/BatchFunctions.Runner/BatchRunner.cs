@@ -122,8 +122,7 @@ public sealed class BatchRunner(
                     switch (step)
                     {
                         case FinishBatch:
-                            var (level, message, report) = BatchProgress.Ending(BatchStatus.From(state, now));
-                            RunnerLog.Finished(logger, level, instanceId, state.Source.Container, state.Source.Name, message, report);
+                            WorkflowLog.Finished(logger, instanceId, state.Source, BatchStatus.From(state, now));
                             return new StepResult(state, null, Busy: false);
 
                         case WaitUntil wait:

@@ -12,8 +12,6 @@ internal static partial class RunnerLog
     [LoggerMessage(4001, LogLevel.Information, "Batch {InstanceId} {How}")]
     public static partial void Start(ILogger logger, string instanceId, string how);
 
-    [LoggerMessage(EventId = 4002, Message = "Batch {InstanceId} for {Container}/{Name} finished. {Message}; see {Report}")]
-    public static partial void Finished(ILogger logger, LogLevel level, string instanceId, string container, string name, string message, string? report);
 
     [LoggerMessage(4003, LogLevel.Error, "Stepping batch {InstanceId} failed (attempt {Attempt}); retrying after {Delay}")]
     public static partial void StepFailed(ILogger logger, Exception exception, string instanceId, int attempt, TimeSpan delay);
