@@ -73,15 +73,29 @@ internal static class EventGridWebhook
             var ignored = 0;
             foreach (var item in events)
             {
-                var type = Text(item, "eventType") ?? Text(item, "type") ?? string.Empty;
-                var id = Text(item, "id") ?? "(no id)";
-                if (type == SubscriptionValidation && item.TryGetProperty("data", out var validation) && Text(validation, "validationCode") is { } code)
+                string type;
+                BatchSource? source;
+                string why;
+                var id = "(no id)";
+                try
                 {
-                    RunnerLog.SubscriptionValidated(logger);
-                    return Results.Json(new ValidationResponse(code), RunnerJsonContext.Default.ValidationResponse);
+                    type = Text(item, "eventType") ?? Text(item, "type") ?? string.Empty;
+                    id = Text(item, "id") ?? id;
+                    if (type == SubscriptionValidation && item.TryGetProperty("data", out var validation) && Text(validation, "validationCode") is { } code)
+                    {
+                        RunnerLog.SubscriptionValidated(logger);
+                        return Results.Json(new ValidationResponse(code), RunnerJsonContext.Default.ValidationResponse);
+                    }
+
+                    (source, why) = await SourceOfAsync(item, type, storage, context.RequestAborted);
+                }
+                catch (UnreadableTextException exception)
+                {
+                    // One sender's bad event is refused alone: failing the delivery would make Event Grid send
+                    // the good events with it again until it dead-letters them all.
+                    (type, source, why) = (string.Empty, null, exception.Message);
                 }
 
-                var (source, why) = await SourceOfAsync(item, type, storage, context.RequestAborted);
                 if (source is null)
                 {
                     RunnerLog.EventIgnored(logger, id, type, why);
@@ -154,6 +168,23 @@ internal static class EventGridWebhook
     private static IResult TooLarge() =>
         RunnerApi.Problem(StatusCodes.Status413PayloadTooLarge, "Delivery too large", "An Event Grid delivery may have at most 1 MiB (Event Grid's own limit).");
 
-    private static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>A string property of an event, or null; a string that is not text (invalid UTF-8, a lone surrogate) throws <see cref="UnreadableTextException"/>.</summary>
+    private static string? Text(JsonElement element, string property)
+    {
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(property, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new UnreadableTextException($"its '{property}' is not valid text (invalid UTF-8 or a lone surrogate)");
+        }
+    }
+
+    private sealed class UnreadableTextException(string message) : Exception(message);
 }

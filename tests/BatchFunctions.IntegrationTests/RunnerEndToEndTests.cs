@@ -200,6 +200,36 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task EventGrid_OneEventWithAnUnreadableSubject_IsIgnoredAloneAndTheOthersStart()
+    {
+        await using var host = await RunnerTestHost.StartAsync(azurite);
+        var runner = await host.StartRunnerAsync(null, "--no-watch", "--no-queue");
+        var source = await host.DropAsync("good.jsonl", RunnerTestHost.Lines(2));
+        var topic = "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/" + host.Storage.AccountName;
+        string Event(string id, string subject) =>
+            $$"""{"id":"{{id}}","topic":"{{topic}}","subject":"{{subject}}","eventType":"Microsoft.Storage.BlobCreated","data":{"api":"PutBlob"},"eventTime":"2026-11-23T00:00:00Z","dataVersion":""}""";
+        var good = Event("good", $"/blobServices/default/containers/{source.Container}/blobs/good.jsonl");
+        var surrogate = Event("lone-surrogate", $"/blobServices/default/containers/{source.Container}/blobs/\\ud800.jsonl");
+        // A third event whose subject has bytes that are not UTF-8 (0xC3 0x28).
+        var delivery = Encoding.UTF8.GetBytes($$"""[{{surrogate}},{{good}},{"id":"bad-utf8","topic":"{{topic}}","eventType":"Microsoft.Storage.BlobCreated","subject":"/blobServices/default/containers/{{source.Container}}/blobs/""")
+            .Concat(new byte[] { 0xC3, 0x28 })
+            .Concat(".jsonl\"}]"u8.ToArray())
+            .ToArray();
+
+        using var content = new ByteArrayContent(delivery);
+        content.Headers.ContentType = new("application/json");
+        using var answer = await runner.Http.PostAsync(new Uri("api/events", UriKind.Relative), content);
+        var body = await answer.Content.ReadAsStringAsync();
+
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, body);
+        var parsed = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(2, parsed.GetProperty("ignored").GetInt32());
+        Assert.Equal(BatchInstanceId.From(source), parsed.GetProperty("started").EnumerateArray().Single().GetString());
+        Assert.Equal(BatchOutcome.Succeeded, (await host.WaitForCompletionAsync(runner.Client, BatchInstanceId.From(source))).Outcome);
+        Assert.Contains("not valid text", host.RunnerOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DuplicateTriggers_OneBlobVersionSeenByEventsWatcherAndHttp_StartOneBatchWithOneJob()
     {
         await using var host = await RunnerTestHost.StartAsync(azurite);
