@@ -31,7 +31,17 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
 
         // A JSONL body is streamed into the input container; the host's request size limit applies.
         var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
-        var decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, cancellationToken);
+        StartDecision decision;
+        try
+        {
+            decision = await reader.ReadAsync(request.Body, request.ContentType, name => request.Query[name], key, cancellationToken);
+        }
+        catch (BadHttpRequestException exception)
+        {
+            // The web server gave up on the body (bad chunk framing, fewer bytes than its Content-Length, too slow).
+            decision = UnreadableBody.Refusal(exception.StatusCode);
+        }
+
         return await AnswerAsync(request, decision, client, cancellationToken);
     }
 
@@ -66,9 +76,8 @@ public sealed class HttpApiFunctions(BatchStarter starter, StartRequestReader re
                 return Started(request, repeated.InstanceId, created: false, await ReadStatusAsync(client, repeated.InstanceId, cancellationToken));
 
             case StartSource start:
-                var (instanceId, started) = await starter.StartAsync(client, start.Source, cancellationToken);
-                var remembered = await reader.RememberAsync(start, instanceId, cancellationToken);
-                return Started(request, remembered, started && remembered == instanceId, await ReadStatusAsync(client, remembered, cancellationToken), start.Retry);
+                var (instanceId, created) = await StartRequestReader.StartAsync(start, async source => await starter.StartAsync(client, source, cancellationToken), cancellationToken);
+                return Started(request, instanceId!, created, await ReadStatusAsync(client, instanceId!, cancellationToken), start.Retry);
 
             default:
                 throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");

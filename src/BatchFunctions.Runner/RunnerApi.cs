@@ -37,6 +37,9 @@ public static class RunnerApi
         return endpoints;
     }
 
+    /// <summary>The problem details answer of a refusal.</summary>
+    internal static IResult Problem(StartRefused refused) => Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
+
     /// <summary>A problem details answer.</summary>
     internal static IResult Problem(int status, string title, string? detail, IReadOnlyList<string>? errors = null) =>
         Results.Json(new ApiProblem("about:blank", title, status, detail, errors), BatchJsonContext.Readable.ApiProblem, "application/problem+json", status);
@@ -68,27 +71,27 @@ public static class RunnerApi
             return TooLarge(limit, upload);
         }
 
-        return await AnswerAsync(context, decision, reader, runner, store, scheduler, timeProvider);
+        return await AnswerAsync(context, decision, runner, store, scheduler, timeProvider);
     }
 
     /// <summary><c>POST /api/batches/{id}/retry?only=...&amp;model=...</c>: a new batch of the lines of a finished batch that did not succeed.</summary>
-    private static async Task<IResult> RetryAsync(string id, HttpContext context, BatchRetrier retrier, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
+    private static async Task<IResult> RetryAsync(string id, HttpContext context, BatchRetrier retrier, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
     {
         var request = context.Request;
         var parent = await store.LoadAsync(id, context.RequestAborted) is (var state, _) ? BatchStatus.From(state, timeProvider.GetUtcNow()) : null;
         var key = IdempotencyStore.KeyOf(request.Headers[IdempotencyStore.Header]);
         var decision = await retrier.PrepareAsync(id, parent, request.Query["only"].FirstOrDefault(), request.Query["model"].FirstOrDefault(), key, context.RequestAborted);
-        return await AnswerAsync(context, decision, reader, runner, store, scheduler, timeProvider);
+        return await AnswerAsync(context, decision, runner, store, scheduler, timeProvider);
     }
 
     /// <summary>Acts on what a start (or retry) request came to, as the Function App does.</summary>
-    private static async Task<IResult> AnswerAsync(HttpContext context, StartDecision decision, StartRequestReader reader, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
+    private static async Task<IResult> AnswerAsync(HttpContext context, StartDecision decision, BatchRunner runner, InstanceStore store, BatchScheduler scheduler, TimeProvider timeProvider)
     {
         var now = timeProvider.GetUtcNow();
         switch (decision)
         {
             case StartRefused refused:
-                return Problem(refused.Status, refused.Title, refused.Detail, refused.Errors);
+                return Problem(refused);
 
             case StartDryRun dryRun:
                 return Results.Json(dryRun.Response, BatchJsonContext.Readable.DryRunResponse);
@@ -98,15 +101,23 @@ public static class RunnerApi
                 return Started(context, repeated.InstanceId, created: false, known);
 
             case StartSource start:
-                var started = await runner.StartAsync(start.Source, context.RequestAborted);
-                if (started.State is not { } state)
+                BatchState? state = null;
+                var (instanceId, created) = await StartRequestReader.StartAsync(
+                    start,
+                    async source =>
+                    {
+                        var started = await runner.StartAsync(source, context.RequestAborted);
+                        state = started.State;
+                        return (state?.InstanceId, started.Created);
+                    },
+                    context.RequestAborted);
+                if (instanceId is null || state is null)
                 {
                     return Problem(StatusCodes.Status409Conflict, "Batch already ran", $"This input version ran as batch {BatchInstanceId.From(start.Source)}, whose record has expired; upload it again to run it again.");
                 }
 
                 scheduler.Wake();
-                var instanceId = await reader.RememberAsync(start, state.InstanceId, context.RequestAborted);
-                return Started(context, instanceId, started.Created && instanceId == state.InstanceId, instanceId == state.InstanceId ? BatchStatus.From(state, now) : null, start.Retry);
+                return Started(context, instanceId, created, instanceId == state.InstanceId ? BatchStatus.From(state, now) : null, start.Retry);
 
             default:
                 throw new InvalidOperationException($"Unknown start decision {decision.GetType().Name}.");
@@ -231,17 +242,37 @@ public static class RunnerApi
         }
     }
 
-    internal static bool IsTooLarge(Exception? exception)
+    /// <summary>
+    /// Middleware: a body Kestrel could not read (bad chunk framing, fewer bytes than its Content-Length, a body
+    /// that stopped arriving) is the client's mistake, answered with a 4xx problem on every route, not a 500.
+    /// </summary>
+    internal static async Task RefuseUnreadableBodiesAsync(HttpContext context, RequestDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (BadRequestStatus(exception) is { } status && !context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await Problem(UnreadableBody.Refusal(status)).ExecuteAsync(context);
+        }
+    }
+
+    internal static bool IsTooLarge(Exception? exception) => BadRequestStatus(exception) == StatusCodes.Status413PayloadTooLarge;
+
+    /// <summary>The status Kestrel gave up reading a request with (400, 408, 413), when that is what <paramref name="exception"/> is.</summary>
+    internal static int? BadRequestStatus(Exception? exception)
     {
         for (; exception is not null; exception = exception.InnerException)
         {
-            if (exception is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            if (exception is BadHttpRequestException bad)
             {
-                return true;
+                return bad.StatusCode;
             }
         }
 
-        return false;
+        return null;
     }
 
     private static IResult TooLarge(long limit, bool upload) =>

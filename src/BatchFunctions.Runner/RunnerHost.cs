@@ -1,3 +1,4 @@
+using BatchFunctions.Core.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ public static class RunnerHost
             // A bug or an unreachable store: a problem document without the exception, which is logged instead.
             ExceptionHandler = context => RunnerApi.Problem(StatusCodes.Status500InternalServerError, "Internal error", "The runner failed to answer; its log has the details.").ExecuteAsync(context),
         });
+        app.Use(RunnerApi.RefuseUnreadableBodiesAsync);
         app.UseMiddleware<ApiKeyMiddleware>();
         app.MapBatchFunctionsApi();
         return app;

@@ -6,7 +6,7 @@ public sealed class FunctionAppApiContractTests(AzuriteFixture azurite) : BatchA
 {
     protected override async Task<IContractHost> StartHostAsync() => new FunctionAppContractHost(await FunctionAppTestHost.StartAsync(azurite));
 
-    private sealed class FunctionAppContractHost(FunctionAppTestHost host) : IContractHost
+    private sealed class FunctionAppContractHost(FunctionAppTestHost host, bool owned = true) : IContractHost
     {
         public Core.Storage.BatchStorage Storage => host.Storage;
 
@@ -19,6 +19,25 @@ public sealed class FunctionAppApiContractTests(AzuriteFixture azurite) : BatchA
             return new ApiAnswer(answer.StatusCode, mediaType, answer.Body, answer.Location is { Length: > 0 } location ? location : null);
         }
 
-        public ValueTask DisposeAsync() => host.DisposeAsync();
+        public async Task<ApiAnswer> SendRawAsync(RawRequest request)
+        {
+            ArgumentNullException.ThrowIfNull(request);
+            var answer = await HttpFunctions.SendAsync(
+                host,
+                request.Method,
+                request.Path,
+                request.Headers.Where(h => h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault(),
+                null,
+                headerLines: [.. request.Headers.Where(h => !h.Name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))],
+                body: request.BodyAsTheServerReadsIt());
+            var mediaType = answer.ContentType is { } type ? new System.Net.Mime.ContentType(type).MediaType : null;
+            return new ApiAnswer(answer.StatusCode, mediaType, answer.Body, answer.Location is { Length: > 0 } location ? location : null);
+        }
+
+        // Function App instances share the task hub and the storage account; their functions hold no state of
+        // their own, so a peer is the same functions invoked again.
+        public Task<IContractHost> StartPeerAsync() => Task.FromResult<IContractHost>(new FunctionAppContractHost(host, owned: false));
+
+        public ValueTask DisposeAsync() => owned ? host.DisposeAsync() : ValueTask.CompletedTask;
     }
 }

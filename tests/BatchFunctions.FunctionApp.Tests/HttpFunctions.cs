@@ -17,7 +17,15 @@ public static class HttpFunctions
     public static Task<Answer> CancelAsync(FunctionAppTestHost host, string id) => SendAsync(host, "POST", $"api/batches/{id}/cancel", null, null);
 
     /// <summary>Routes <paramref name="path"/> (relative, with query) to the function the host would call.</summary>
-    public static async Task<Answer> SendAsync(FunctionAppTestHost host, string method, string path, string? contentType, byte[]? body, IReadOnlyDictionary<string, string>? headers = null)
+    public static async Task<Answer> SendAsync(
+        FunctionAppTestHost host,
+        string method,
+        string path,
+        string? contentType,
+        byte[]? content,
+        IReadOnlyDictionary<string, string>? headers = null,
+        IReadOnlyList<(string Name, string Value)>? headerLines = null,
+        Stream? body = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(path);
@@ -31,11 +39,17 @@ public static class HttpFunctions
         request.Path = "/" + route;
         request.QueryString = queryAt < 0 ? QueryString.Empty : new QueryString(path[queryAt..]);
         request.ContentType = contentType;
-        request.Body = new MemoryStream(body ?? []);
-        request.ContentLength = body?.Length;
+        request.Body = body ?? new MemoryStream(content ?? []);
+        request.ContentLength = content?.Length;
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             request.Headers[name] = value;
+        }
+
+        // Each line as the server collects them: a name given twice has two values.
+        foreach (var (name, value) in headerLines ?? [])
+        {
+            request.Headers.Append(name, value);
         }
 
         var functions = host.Function<HttpApiFunctions>();
@@ -57,7 +71,7 @@ public static class HttpFunctions
 
         return result switch
         {
-            ContentResult content => new Answer(content.StatusCode ?? 200, content.ContentType, content.Content ?? string.Empty, context.Response.Headers.Location.ToString()),
+            ContentResult text => new Answer(text.StatusCode ?? 200, text.ContentType, text.Content ?? string.Empty, context.Response.Headers.Location.ToString()),
             FileStreamResult file => new Answer(200, file.ContentType, await new StreamReader(file.FileStream, Encoding.UTF8).ReadToEndAsync(), null),
             _ => throw new InvalidOperationException($"Unexpected result {result.GetType().Name}."),
         };

@@ -20,6 +20,12 @@ public interface IContractHost : IAsyncDisposable
     HttpClient EmulatorAdmin { get; }
 
     Task<ApiAnswer> SendAsync(string method, string path, string? contentType = null, byte[]? body = null, IReadOnlyDictionary<string, string>? headers = null);
+
+    /// <summary>Sends a request as it is on the wire: headers that repeat, bodies that break.</summary>
+    Task<ApiAnswer> SendRawAsync(RawRequest request);
+
+    /// <summary>A second instance of this host on the same storage account and Mistral (another runner process; for the Function App, another invocation of its functions).</summary>
+    Task<IContractHost> StartPeerAsync();
 }
 
 /// <summary>
@@ -102,6 +108,121 @@ public abstract class BatchApiContractTests
         Assert.Equal((2, 1), (page.Json.GetProperty("batches").GetArrayLength(), page.Json.GetProperty("next_page").GetInt32()));
         Assert.Equal(1, last.Json.GetProperty("batches").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, last.Json.GetProperty("next_page").ValueKind);
+    }
+
+    [Fact]
+    public async Task StartKeyed_TwinsAtOnceOnTwoInstances_StartOneBatchThatEveryAnswerNames()
+    {
+        await using var host = await StartHostAsync();
+        await using var peer = await host.StartPeerAsync();
+        var jsonl = Encoding.UTF8.GetBytes(Lines(3, "\n") + "\n");
+        var inline = Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(2, ",")}}], "name": "keyed/twins.jsonl"}""");
+
+        // Two inline twins with a name, then forty JSONL twins, each set with a key of its own, half on each instance.
+        var ids = new List<string>();
+        foreach (var (count, contentType, body) in new[] { (2, "application/json", inline), (40, Jsonl, jsonl) })
+        {
+            var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
+            var answers = await Task.WhenAll(Enumerable.Range(0, count).Select(i => (i % 2 == 0 ? host : peer).SendAsync("POST", "api/batches", contentType, body, key)));
+
+            Assert.All(answers, a => Assert.True(a.Status is 200 or 202, $"{a.Status} {a.Body}"));
+            Assert.Single(answers, a => a.Status == 202 && a.Json.GetProperty("started").GetBoolean());
+            var named = answers.Select(a => a.Json.GetProperty("id").GetString()!).Distinct().ToList();
+            Assert.Single(named);
+            ids.Add(named[0]);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("Succeeded", (await WaitForEndAsync(host, id)).GetProperty("outcome").GetString());
+        }
+
+        // One input (archived once its batch succeeded) and one paid job per key, whatever the number of requests.
+        Assert.Equal(2, await CountAsync(host.Storage.Input) + await CountAsync(host.Storage.Archive));
+        Assert.Equal(2, (await EmulatorCalls.OfAsync(host.EmulatorAdmin, "POST", "/v1/batch/jobs")).Count);
+        Assert.Equal(2, (await host.SendAsync("GET", "api/batches")).Json.GetProperty("batches").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task StartWithAName_WhileItsBatchRuns_Refused409NamingItAndItsInputIsKept()
+    {
+        await using var host = await StartHostAsync();
+        using (var slow = new StringContent("""{"queue_delay_seconds": 600}""", Encoding.UTF8, "application/json"))
+        {
+            (await host.EmulatorAdmin.PutAsync(new Uri("_emulator/settings", UriKind.Relative), slow)).EnsureSuccessStatusCode();
+        }
+
+        var first = await host.SendAsync("POST", "api/batches?name=named%2Fin-use.jsonl", Jsonl, Encoding.UTF8.GetBytes(Lines(2, "\n") + "\n"));
+        Assert.Equal(202, first.Status);
+        var id = first.Json.GetProperty("id").GetString()!;
+
+        var upload = await host.SendAsync("POST", "api/batches?name=named%2Fin-use.jsonl", Jsonl, Encoding.UTF8.GetBytes(Lines(3, "\n") + "\n"));
+        var inline = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(3, ",")}}], "name": "named/in-use.jsonl"}"""));
+        foreach (var refused in new[] { upload, inline })
+        {
+            Assert.Equal((409, "application/problem+json"), (refused.Status, refused.ContentType));
+            Assert.Contains(id, refused.Body, StringComparison.Ordinal);
+        }
+
+        // Uploads of one new name at once: one is stored, every other is refused, none fails.
+        var racing = await Task.WhenAll(Enumerable.Range(1, 6).Select(i => host.SendAsync("POST", "api/batches?name=named%2Frace.jsonl", Jsonl, Encoding.UTF8.GetBytes(Lines(i, "\n") + "\n"))));
+        Assert.Single(racing, a => a.Status == 202);
+        Assert.All(racing.Where(a => a.Status != 202), a => Assert.Equal((409, "application/problem+json"), (a.Status, a.ContentType)));
+
+        var kept = (await host.Storage.Input.GetBlobClient("named/in-use.jsonl").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Equal(Lines(2, "\n") + "\n", kept);
+        Assert.Equal(2, await CountAsync(host.Storage.Input));
+
+        // Once its batch is over, the name takes a new input, as a file dropped again does.
+        Assert.Equal(202, (await host.SendAsync("POST", $"api/batches/{id}/cancel")).Status);
+        Assert.Equal("Cancelled", (await WaitForEndAsync(host, id)).GetProperty("outcome").GetString());
+        var again = await host.SendAsync("POST", "api/batches?name=named%2Fin-use.jsonl&dry_run=false", Jsonl, Encoding.UTF8.GetBytes(Lines(3, "\n") + "\n"));
+        Assert.Equal(202, again.Status);
+        Assert.NotEqual(id, again.Json.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task BrokenBodiesAndARepeatedKey_Answer4xxProblemsAndStoreNothing()
+    {
+        await using var host = await StartHostAsync();
+        var body = Encoding.UTF8.GetBytes(Lines(2, "\n") + "\n");
+        (string Name, string Value) jsonl = ("Content-Type", Jsonl);
+        (string Name, string Value) json = ("Content-Type", "application/json");
+        var inline = Encoding.UTF8.GetBytes($$"""{"requests": [{{Lines(2, ",")}}]}""");
+
+        var cases = new (string Name, RawRequest Request, int[] Status, string Mentions)[]
+        {
+            ("JSONL with a bad chunk size", new RawRequest("POST", "api/batches", [jsonl], body, BodyFault.BadChunkSize), [400], "body"),
+            ("JSON with a bad chunk size", new RawRequest("POST", "api/batches", [json], inline, BodyFault.BadChunkSize), [400], "body"),
+            ("JSONL shorter than its Content-Length", new RawRequest("POST", "api/batches", [jsonl], body, BodyFault.ShortOfContentLength), [400, 408], "body"),
+            ("JSON shorter than its Content-Length", new RawRequest("POST", "api/batches", [json], inline, BodyFault.ShortOfContentLength), [400, 408], "body"),
+            ("Idempotency-Key given twice", new RawRequest("POST", "api/batches", [jsonl, ("Idempotency-Key", "a"), ("Idempotency-Key", "b")], body), [400], "Idempotency-Key"),
+        };
+
+        var failures = new List<string>();
+        foreach (var (name, request, status, mentions) in cases)
+        {
+            ApiAnswer answer;
+            try
+            {
+                answer = await host.SendRawAsync(request);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                failures.Add($"{name}: {exception.Message}");
+                continue;
+            }
+
+            if (!status.Contains(answer.Status) || answer.ContentType != "application/problem+json" || !answer.Body.Contains(mentions, StringComparison.Ordinal)
+                || answer.Body.Contains("Exception", StringComparison.Ordinal))
+            {
+                failures.Add($"{name}: {answer.Status} {answer.ContentType} {answer.Body}");
+            }
+        }
+
+        Assert.Empty(failures);
+        Assert.Equal(0, await CountAsync(host.Storage.Input));
+        Assert.Empty((await host.SendAsync("GET", "api/batches")).Json.GetProperty("batches").EnumerateArray());
     }
 
     [Fact]
@@ -226,8 +347,9 @@ public abstract class BatchApiContractTests
         Assert.Equal("Failed", (await WaitForEndAsync(host, parentId)).GetProperty("outcome").GetString());
 
         var key = new Dictionary<string, string> { ["Idempotency-Key"] = Guid.NewGuid().ToString() };
-        var retry = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
-        var again = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key);
+        // Twins at once: one retry between them.
+        var twins = await Task.WhenAll(host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key), host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: key));
+        var (retry, again) = twins[0].Status == 202 ? (twins[0], twins[1]) : (twins[1], twins[0]);
         var badKey = await host.SendAsync("POST", $"api/batches/{parentId}/retry", headers: new Dictionary<string, string> { ["Idempotency-Key"] = new string('k', 256) });
 
         Assert.Equal(202, retry.Status);
@@ -322,8 +444,9 @@ public abstract class BatchApiContractTests
             return 0;
         }
 
+        // Uncommitted blobs too: a refused upload's staged blocks show as one until they are deleted.
         var count = 0;
-        await foreach (BlobItem _ in container.GetBlobsAsync())
+        await foreach (BlobItem _ in container.GetBlobsAsync(BlobTraits.None, BlobStates.Uncommitted, null, default))
         {
             count++;
         }

@@ -69,11 +69,15 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"retry\n{parent.Id}\n{scope}\n{model}")));
-        if (idempotencyKey is not null && await idempotency.FindAsync(idempotencyKey, cancellationToken) is { } previous)
-        {
-            return IdempotencyStore.Replay(previous, hash);
-        }
+        // The key is held before the retry's input is written, so that twin requests make one retry between them.
+        return await idempotency.HoldAsync(
+            idempotencyKey,
+            (previous, claim) => previous is not null ? Task.FromResult(IdempotencyStore.Replay(previous, hash)) : PrepareHeldAsync(parent, scope, model, hash, claim, cancellationToken),
+            cancellationToken);
+    }
 
+    private async Task<StartDecision> PrepareHeldAsync(BatchStatus parent, string scope, string? model, string hash, IdempotencyClaim? claim, CancellationToken cancellationToken)
+    {
         var summary = await BlobJson.ReadIfExistsAsync(storage.Output.GetBlobClient(BlobLayout.Summary(parent.InputName, parent.Id)), BatchJsonContext.Readable.BatchSummary, cancellationToken);
         if (summary?.Settings is not { } settings)
         {
@@ -111,7 +115,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
         var missingFromInput = selection.Ids.Count - written;
         var message = string.Create(CultureInfo.InvariantCulture, $"Retrying {written} lines of batch {parent.Id} ({Describe(selection, scope)}){(missingFromInput > 0 ? $"; {missingFromInput} were not found in its kept input" : string.Empty)}.");
         var plan = new RetryPlan(parent.Id, scope, written, selection.Failed, selection.Missing, selection.NotProcessed, selection.Permanent, selection.Other, message);
-        return new StartSource(source, idempotencyKey, hash, plan);
+        return new StartSource(source, claim, hash, plan);
     }
 
     /// <summary>The batches started as retries of <paramref name="parentId"/> (whose input is <paramref name="inputName"/>), oldest first.</summary>

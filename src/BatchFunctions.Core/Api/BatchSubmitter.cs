@@ -19,7 +19,18 @@ namespace BatchFunctions.Core.Api;
 /// <param name="Source">The input version, when the upload was valid and committed.</param>
 /// <param name="Errors">Why it was refused.</param>
 /// <param name="Report">The validation report of the content, when it was read.</param>
-public sealed record UploadResult(BatchSource? Source, IReadOnlyList<string> Errors, JsonlValidationReport? Report);
+/// <param name="Conflict">Why the name could not be written (its input's batch is running, or another upload won), when that is why.</param>
+public sealed record UploadResult(BatchSource? Source, IReadOnlyList<string> Errors, JsonlValidationReport? Report, StartRefused? Conflict = null);
+
+/// <summary>The input version a start request resolves to, or why it has none.</summary>
+/// <param name="Source">The input version.</param>
+/// <param name="Errors">Why there is none.</param>
+/// <param name="Conflict">When there is none because the input's name is in use: the 409 to answer (its detail is also the one error).</param>
+public sealed record SourceResolution(BatchSource? Source, IReadOnlyList<string> Errors, StartRefused? Conflict = null)
+{
+    /// <summary>The source and the errors, as most callers want them.</summary>
+    public void Deconstruct(out BatchSource? source, out IReadOnlyList<string> errors) => (source, errors) = (Source, Errors);
+}
 
 /// <summary>What a dry run found: the validation report and the model the job would run, or why the request cannot start.</summary>
 /// <param name="Report">The validation of the content, when it was read.</param>
@@ -41,17 +52,17 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     private const int BlockSize = 4 * 1024 * 1024;
 
     /// <summary>The batch source for <paramref name="request"/>, or why there is none; nothing is read or written unless every field is valid.</summary>
-    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default) =>
+    public async Task<SourceResolution> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default) =>
         await ResolveAsync(request, RequestOrigin.JsonBody, cancellationToken);
 
     /// <summary>The batch source for <paramref name="request"/>, with errors naming fields as <paramref name="origin"/> spells them.</summary>
-    public async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> ResolveAsync(StartBatchRequest request, RequestOrigin origin, CancellationToken cancellationToken = default)
+    public async Task<SourceResolution> ResolveAsync(StartBatchRequest request, RequestOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = CheckRequest(request, origin);
         if (errors.Count > 0)
         {
-            return (null, errors);
+            return new SourceResolution(null, errors);
         }
 
         return request.Blob is { } blob ? await FromBlobAsync(blob, errors, cancellationToken) : await WriteInlineAsync(request, cancellationToken);
@@ -152,18 +163,18 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         return errors;
     }
 
-    private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> FromBlobAsync(BlobReference reference, List<string> errors, CancellationToken cancellationToken)
+    private async Task<SourceResolution> FromBlobAsync(BlobReference reference, List<string> errors, CancellationToken cancellationToken)
     {
         var container = reference.Container ?? storage.Options.InputContainer;
         try
         {
             var properties = await storage.Blobs.GetBlobContainerClient(container).GetBlobClient(reference.Name).GetPropertiesAsync(cancellationToken: cancellationToken);
-            return (new BatchSource(storage.AccountName, container, reference.Name!, properties.Value.ETag.ToString()), errors);
+            return new SourceResolution(new BatchSource(storage.AccountName, container, reference.Name!, properties.Value.ETag.ToString()), errors);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             errors.Add($"No blob '{reference.Name}' in container '{container}'.");
-            return (null, errors);
+            return new SourceResolution(null, errors);
         }
     }
 
@@ -185,15 +196,118 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
 
         var metadata = MetadataOf(settings);
         var name = settings.Name ?? NewName("uploads");
+        var (conditions, inUse) = await WriteConditionsAsync(name, chosenHere: settings.Name is null, cancellationToken);
+        if (inUse is not null)
+        {
+            // Refused before a byte is staged: the running batch's input is untouched and nothing is left behind.
+            return new UploadResult(null, [inUse.Detail], null, inUse);
+        }
+
         var blob = storage.Input.GetBlockBlobClient(name);
-        var (blocks, report) = await StageValidatedAsync(content, blob, validation, cancellationToken);
+        List<string> blocks;
+        JsonlValidationReport report;
+        try
+        {
+            (blocks, report) = await StageValidatedAsync(content, blob, validation, cancellationToken);
+        }
+        catch
+        {
+            await DiscardStagedAsync(blob, conditions);
+            throw;
+        }
+
         if (!report.IsValid)
         {
+            await DiscardStagedAsync(blob, conditions);
             return new UploadResult(null, [.. report.Errors.Select(e => e.Describe())], report);
         }
 
-        var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Metadata = metadata }, cancellationToken);
-        return new UploadResult(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, committed.Value.ETag.ToString()), errors, report);
+        try
+        {
+            var committed = await blob.CommitBlockListAsync(blocks, new CommitBlockListOptions { Metadata = metadata, Conditions = conditions }, cancellationToken);
+            return new UploadResult(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, committed.Value.ETag.ToString()), errors, report);
+        }
+        catch (RequestFailedException exception) when (IsLostRace(exception))
+        {
+            await DiscardStagedAsync(blob, conditions);
+            var conflict = WrittenMeanwhile(name);
+            return new UploadResult(null, [conflict.Detail], report, conflict);
+        }
+    }
+
+    /// <summary>
+    /// How the input <paramref name="name"/> may be written: conditions under which the write fails when another
+    /// write of the name lands first, or the 409 when the name holds the input of a batch that has not finished
+    /// (replacing it would change what that batch reads). A name <paramref name="chosenHere"/> is new by construction.
+    /// </summary>
+    private async Task<(BlobRequestConditions Conditions, StartRefused? InUse)> WriteConditionsAsync(string name, bool chosenHere, CancellationToken cancellationToken)
+    {
+        var absent = new BlobRequestConditions { IfNoneMatch = ETag.All };
+        if (chosenHere)
+        {
+            return (absent, null);
+        }
+
+        BlobProperties existing;
+        try
+        {
+            existing = (await storage.Input.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return (absent, null);
+        }
+
+        var batch = BatchInstanceId.From(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, existing.ETag.ToString()));
+        if (await storage.FileOf(name, batch, BatchFileKind.Summary).ExistsAsync(cancellationToken) || await storage.FileOf(name, batch, BatchFileKind.Rejection).ExistsAsync(cancellationToken))
+        {
+            // Its batch is over: a new version of the name is a new batch, as when a file is dropped again.
+            return (new BlobRequestConditions { IfMatch = existing.ETag }, null);
+        }
+
+        return (absent, new StartRefused(
+            409,
+            "Input in use",
+            $"The input container already holds '{name}', the input of batch {batch}, which has not finished: writing that name would change what it reads. Choose another name, leave 'name' out to get a name of its own, or send it again once batch {batch} has ended."));
+    }
+
+    private static StartRefused WrittenMeanwhile(string name) => new(
+        409,
+        "Input in use",
+        $"Another request wrote '{name}' while this one was being received; nothing of this request was kept. Choose another name, or leave 'name' out to get a name of its own.");
+
+    /// <summary>Whether a write failed because another write of the same name landed first (or, for blocks, committed and so discarded ours).</summary>
+    private static bool IsLostRace(RequestFailedException exception) =>
+        exception.Status is 409 or 412 || exception.ErrorCode is "InvalidBlockList" or "BlobAlreadyExists" or "ConditionNotMet";
+
+    /// <summary>
+    /// Drops what a refused upload staged. Blocks staged on a name with no committed version show as an empty,
+    /// uncommitted blob until the service collects them a week later, so that blob is deleted, unless a committed
+    /// version has appeared since (another request's); blocks staged on an existing blob stay invisible and go
+    /// with its next commit.
+    /// </summary>
+    private static async Task DiscardStagedAsync(BlockBlobClient blob, BlobRequestConditions conditions)
+    {
+        if (conditions.IfNoneMatch != ETag.All)
+        {
+            return;
+        }
+
+        try
+        {
+            await blob.GetPropertiesAsync(cancellationToken: CancellationToken.None);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            try
+            {
+                await blob.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+            }
+            catch (RequestFailedException)
+            {
+                // Best effort: the service collects uncommitted blocks within a week.
+            }
+        }
     }
 
     /// <summary>How a JSONL upload with <paramref name="settings"/> is validated, or why its settings are refused.</summary>
@@ -474,7 +588,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     }
 
     /// <summary>Writes inline requests as the input blob, once they pass the validation the workflow would apply.</summary>
-    private async Task<(BatchSource? Source, IReadOnlyList<string> Errors)> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
+    private async Task<SourceResolution> WriteInlineAsync(StartBatchRequest request, CancellationToken cancellationToken)
     {
         var name = request.Name ?? NewName("inline");
         var metadata = MetadataOf(request);
@@ -484,18 +598,32 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         var (validation, settingErrors) = ValidationFor(metadata);
         if (validation is null)
         {
-            return (null, settingErrors);
+            return new SourceResolution(null, settingErrors);
         }
 
         var report = await JsonlValidator.ValidateAsync(content, validation, cancellationToken);
         if (!report.IsValid)
         {
-            return (null, [.. report.Errors.Select(InlineLine)]);
+            return new SourceResolution(null, [.. report.Errors.Select(InlineLine)]);
+        }
+
+        var (conditions, inUse) = await WriteConditionsAsync(name, chosenHere: request.Name is null, cancellationToken);
+        if (inUse is not null)
+        {
+            return new SourceResolution(null, [inUse.Detail], inUse);
         }
 
         content.Position = 0;
         var blob = storage.Input.GetBlobClient(name);
-        var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = metadata }, cancellationToken);
-        return (new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), []);
+        try
+        {
+            var uploaded = await blob.UploadAsync(content, new BlobUploadOptions { Metadata = metadata, Conditions = conditions }, cancellationToken);
+            return new SourceResolution(new BatchSource(storage.AccountName, storage.Options.InputContainer, name, uploaded.Value.ETag.ToString()), []);
+        }
+        catch (RequestFailedException exception) when (IsLostRace(exception))
+        {
+            var conflict = WrittenMeanwhile(name);
+            return new SourceResolution(null, [conflict.Detail], conflict);
+        }
     }
 }

@@ -41,7 +41,41 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
             return await DryRunAsync(body, contentType, query, cancellationToken);
         }
 
-        var previous = idempotencyKey is null ? null : await idempotency.FindAsync(idempotencyKey, cancellationToken);
+        return await idempotency.HoldAsync(idempotencyKey, (previous, claim) => ReadHeldAsync(body, contentType, query, previous, claim, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the batch of <paramref name="start"/> with <paramref name="startBatch"/> (the host's way: the id,
+    /// or null when the input version may not run again, and whether it was new) and records it under the
+    /// request's key, which is let go whatever happens; answers the batch the request stands for and whether
+    /// this request started it (a twin request's batch when this one's claim was taken over).
+    /// </summary>
+    public static async Task<(string? InstanceId, bool Created)> StartAsync(StartSource start, Func<BatchSource, Task<(string? InstanceId, bool Created)>> startBatch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        ArgumentNullException.ThrowIfNull(startBatch);
+        try
+        {
+            var (instanceId, created) = await startBatch(start.Source);
+            if (instanceId is null || start.Claim is not { } claim)
+            {
+                return (instanceId, created);
+            }
+
+            var recorded = (await claim.CompleteAsync(start.RequestHash, instanceId, cancellationToken)).InstanceId!;
+            return (recorded, created && recorded == instanceId);
+        }
+        finally
+        {
+            if (start.Claim is { } claim)
+            {
+                await claim.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<StartDecision> ReadHeldAsync(Stream body, string? contentType, Func<string, IReadOnlyList<string?>> query, IdempotencyRecord? previous, IdempotencyClaim? claim, CancellationToken cancellationToken)
+    {
         using var hashing = new HashingStream(body);
         BatchSource? source = null;
         IReadOnlyList<string> errors = [];
@@ -56,6 +90,11 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
             if (previous is null)
             {
                 var upload = await submitter.UploadAsync(hashing, settings, cancellationToken);
+                if (upload.Conflict is { } conflict)
+                {
+                    return conflict;
+                }
+
                 if (upload.Report is { IsValid: false } report)
                 {
                     // Nothing was stored: the caller fixes the file and sends it again.
@@ -84,7 +123,13 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
 
             if (previous is null)
             {
-                (source, errors) = await submitter.ResolveAsync(request ?? new StartBatchRequest(), cancellationToken);
+                var resolved = await submitter.ResolveAsync(request ?? new StartBatchRequest(), cancellationToken);
+                if (resolved.Conflict is { } conflict)
+                {
+                    return conflict;
+                }
+
+                (source, errors) = resolved;
             }
         }
 
@@ -96,7 +141,7 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
 
         return source is null
             ? new StartRefused(400, "Invalid start request", string.Join(" ", errors), errors)
-            : new StartSource(source, idempotencyKey, hash);
+            : new StartSource(source, claim, hash);
     }
 
     private static bool TryDryRun(Func<string, IReadOnlyList<string?>> query, out bool dryRun)
@@ -165,12 +210,5 @@ public sealed class StartRequestReader(BatchSubmitter submitter, IdempotencyStor
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Valid: {report.Requests} requests for {result.Model}, about {estimate.InputTokens} input tokens, {estimate.Currency} {cost.Low:0.########} to {cost.High:0.########} at batch prices. Nothing was stored or started.")
             : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Valid: {report.Requests} requests for {result.Model}, about {estimate.InputTokens} input tokens; {estimate.Note} Nothing was stored or started.");
         return new StartDryRun(new DryRunResponse(true, message, report.Requests, report.Bytes, report.WarningCount, report.Warnings, estimate));
-    }
-
-    /// <summary>Records which batch a keyed request started; returns the batch the key stands for (another's, when a twin request won).</summary>
-    public async Task<string> RememberAsync(StartSource start, string instanceId, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(start);
-        return start.IdempotencyKey is { } key ? (await idempotency.RecordAsync(key, start.RequestHash, instanceId, cancellationToken)).InstanceId : instanceId;
     }
 }
