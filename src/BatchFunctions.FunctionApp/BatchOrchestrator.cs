@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace BatchFunctions.FunctionApp;
 
 /// <summary>
-/// The Durable driver of the decider, and nothing more: decide, start the activities, wait for the first
-/// result, a durable timer or a cancel event, publish the status, and continue as new every few dozen steps.
-/// Every decision is the decider's, made with the options kept in the batch's state.
+/// The Durable host of the workflow loop, and nothing more: activities are activity functions, waits are
+/// durable timers raced with the cancel event, the status is the custom status, and the orchestration
+/// continues as new every few dozen steps. Every decision is the decider's, made with the options kept in
+/// the batch's state.
 /// </summary>
 public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
 {
@@ -31,73 +32,62 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
         // every replay of this generation then decides with the same values.
         var workflow = state.Workflow ?? options.Value.Snapshot();
         state = state with { Workflow = workflow };
-        var cancel = context.WaitForExternalEvent<bool>(CancelEvent);
         var activityOptions = new TaskOptions(new TaskRetryOptions(new RetryPolicy(Math.Max(1, workflow.ActivityAttempts), workflow.ActivityRetryDelay, 2, TimeSpan.FromMinutes(2))));
-
-        // Calls run side by side and each result is folded in as soon as it arrives, so a part moves on while
-        // others' calls still run. A generation ends only with nothing running.
-        var running = new RunningCalls();
-        for (var step = 0; step < workflow.StepsPerGeneration || running.Count > 0; step++)
+        var driver = new DurableDriver(context, context.WaitForExternalEvent<bool>(CancelEvent), activityOptions);
+        var turn = await WorkflowLoop.RunAsync(state, workflow, driver, logger, workflow.StepsPerGeneration);
+        if (turn.Finished)
         {
-            if (cancel.IsCompleted)
-            {
-                state = BatchDecider.RequestCancel(state);
-            }
-
-            var now = Now(context);
-            context.SetCustomStatus(BatchStatus.From(state, now));
-            var decision = BatchDecider.Decide(state, now, workflow);
-            if (decision is FinishBatch)
-            {
-                var status = BatchStatus.From(state, now);
-                WorkflowLog.Finished(logger, context.InstanceId, state.Source, status);
-                return status;
-            }
-
-            if (step < workflow.StepsPerGeneration)
-            {
-                running.StartNew(decision, call => CallAsync(context, call, activityOptions));
-            }
-
-            using (var timerCancellation = new CancellationTokenSource())
-            {
-                // The next result, the time the decider named (the next poll, a retry), or a cancel request.
-                var waits = new List<Task>(running.Tasks);
-                Task? timer = decision is WaitUntil wait ? context.CreateTimer(wait.WakeAt.UtcDateTime, timerCancellation.Token) : null;
-                if (timer is not null)
-                {
-                    waits.Add(timer);
-                }
-
-                // Once the cancel is in the state, the event has said all it has to say: racing the completed
-                // event again would end every later wait at once.
-                if (!state.CancelRequested && !cancel.IsCompleted)
-                {
-                    waits.Add(cancel);
-                }
-
-                if (waits.Count > 0)
-                {
-                    await Task.WhenAny(waits);
-                }
-
-                if (timer is { IsCompleted: false })
-                {
-                    // Something else came first: release the timer so the orchestration does not wait on it.
-                    timerCancellation.Cancel();
-                }
-            }
-
-            var arrived = Now(context);
-            foreach (var result in running.TakeCompleted())
-            {
-                state = BatchDecider.Evolve(state, result with { CompletedAt = arrived }, workflow);
-            }
+            return BatchStatus.From(turn.State, Now(context));
         }
 
         // Keep the history small; a cancel event not yet seen is carried over to the next generation.
-        context.ContinueAsNew(state, preserveUnprocessedEvents: true);
-        return BatchStatus.From(state, Now(context));
+        context.ContinueAsNew(turn.State, preserveUnprocessedEvents: true);
+        return BatchStatus.From(turn.State, Now(context));
+    }
+
+    /// <summary>The workflow loop on the Durable Task engine: activities, durable timers raced with the cancel event, the custom status.</summary>
+    private sealed class DurableDriver(TaskOrchestrationContext context, Task<bool> cancel, TaskOptions activityOptions) : IWorkflowDriver
+    {
+        public DateTimeOffset UtcNow => Now(context);
+
+        public bool CancelRequested => cancel.IsCompleted;
+
+        // A durable timer costs nothing while it waits: the orchestration waits itself.
+        public bool YieldsWhenIdle => false;
+
+        public Task<ActivityResult> CallActivityAsync(ActivityCall activity) => CallAsync(context, activity, activityOptions);
+
+        public async Task WaitAsync(IReadOnlyCollection<Task> running, DateTimeOffset? wakeAt, bool listenForCancel)
+        {
+            using var timerCancellation = new CancellationTokenSource();
+            var waits = new List<Task>(running);
+            var timer = wakeAt is { } at ? context.CreateTimer(at.UtcDateTime, timerCancellation.Token) : null;
+            if (timer is not null)
+            {
+                waits.Add(timer);
+            }
+
+            if (listenForCancel && !cancel.IsCompleted)
+            {
+                waits.Add(cancel);
+            }
+
+            if (waits.Count > 0)
+            {
+                await Task.WhenAny(waits);
+            }
+
+            if (timer is { IsCompleted: false })
+            {
+                // Something else came first: release the timer so the orchestration does not wait on it.
+                timerCancellation.Cancel();
+            }
+        }
+
+        // The history is the checkpoint: a replay folds the same results in again.
+        public ValueTask<BatchState> CheckpointAsync(BatchState state, DateTimeOffset wakeAt) => ValueTask.FromResult(state);
+
+        public void Publish(BatchStatus status) => context.SetCustomStatus(status);
     }
 
     /// <summary>

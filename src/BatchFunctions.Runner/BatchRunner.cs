@@ -99,75 +99,64 @@ public sealed class BatchRunner(
         }
 
         var workflow = state.Workflow ?? options.Value;
-        var now = timeProvider.GetUtcNow();
-        var step = BatchDecider.Decide(state, now, workflow);
-        if (step is WaitUntil early)
+        var driver = new RunnerDriver(this, activities, timeProvider, version, progress, token);
+        var turn = await WorkflowLoop.RunAsync(state, workflow, driver, logger);
+        if (turn.Next is WaitUntil wait && driver.SavedWakeAt != wait.WakeAt)
         {
-            // Woken before its time (a cancel that changes nothing yet, a clock ahead of ours): put the right time back.
-            (state, _) = await SaveOwnedAsync(state, version, early.WakeAt, token);
-            return new StepResult(state, early.WakeAt, Busy: false);
+            // Woken before its time (a cancel that changes nothing yet, a clock ahead of ours), or a wait the
+            // last save did not name: put the right time in the record.
+            (state, _) = await SaveOwnedAsync(turn.State, driver.Version, wait.WakeAt, token);
+            return new StepResult(state, wait.WakeAt, Busy: false);
         }
 
-        // Calls run side by side and each result is folded in as soon as it arrives, so a part moves on while
-        // others' calls still run; the runner returns (and lets go of the lease) only with nothing running.
-        var running = new RunningCalls();
-        try
-        {
-            while (true)
-            {
-                progress?.Report(BatchStatus.From(state, now));
-                running.StartNew(step, call => activities.ExecuteAsync(call, token));
-                if (running.Count == 0)
-                {
-                    switch (step)
-                    {
-                        case FinishBatch:
-                            WorkflowLog.Finished(logger, instanceId, state.Source, BatchStatus.From(state, now));
-                            return new StepResult(state, null, Busy: false);
-
-                        case WaitUntil wait:
-                            return new StepResult(state, wait.WakeAt, Busy: false);
-                    }
-                }
-
-                // The next result, or the time the decider named (a poll falling due while uploads run).
-                await WaitForAnyAsync(running, step is WaitUntil due ? due.WakeAt - now : null, token);
-                now = timeProvider.GetUtcNow();
-                foreach (var result in running.TakeCompleted())
-                {
-                    state = BatchDecider.Evolve(state, result with { CompletedAt = now }, workflow);
-                }
-
-                step = BatchDecider.Decide(state, now, workflow);
-                (state, version) = await SaveOwnedAsync(state, version, step is WaitUntil next ? next.WakeAt : now, token);
-                if (state.CancelRequested && step is WaitUntil)
-                {
-                    // A cancel arrived while the step ran: act on it now rather than at the next wake-up.
-                    step = BatchDecider.Decide(state, now, workflow);
-                }
-            }
-        }
-        catch
-        {
-            await running.DrainAsync();
-            throw;
-        }
+        return new StepResult(turn.State, (turn.Next as WaitUntil)?.WakeAt, Busy: false);
     }
 
-    private async Task WaitForAnyAsync(RunningCalls running, TimeSpan? until, CancellationToken cancellationToken)
+    /// <summary>
+    /// The workflow loop on this runner: activities run in process, waits are timers on the runner's clock,
+    /// and the record is saved after every step (a cancel saved meanwhile folded in); when nothing runs and
+    /// the batch has to wait, the loop hands it back so that the lease is let go.
+    /// </summary>
+    private sealed class RunnerDriver(BatchRunner runner, BatchActivities activities, TimeProvider clock, Azure.ETag version, IProgress<BatchStatus>? progress, CancellationToken cancellationToken) : IWorkflowDriver
     {
-        if (until is not { } delay)
+        public Azure.ETag Version { get; private set; } = version;
+
+        public DateTimeOffset? SavedWakeAt { get; private set; }
+
+        public DateTimeOffset UtcNow => clock.GetUtcNow();
+
+        // A cancel reaches this runner through the record, folded in when a save meets it.
+        public bool CancelRequested => false;
+
+        public bool YieldsWhenIdle => true;
+
+        public Task<ActivityResult> CallActivityAsync(ActivityCall activity) => activities.ExecuteAsync(activity, cancellationToken);
+
+        public async Task WaitAsync(IReadOnlyCollection<Task> running, DateTimeOffset? wakeAt, bool listenForCancel)
         {
-            await Task.WhenAny(running.Tasks);
-            return;
+            if (wakeAt is not { } at)
+            {
+                await Task.WhenAny(running);
+                return;
+            }
+
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = at - UtcNow;
+            var elapsed = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, clock, timer.Token);
+            await Task.WhenAny(running.Append(elapsed));
+            await timer.CancelAsync();
+            await elapsed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
         }
 
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var elapsed = Task.Delay(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, timeProvider, timer.Token);
-        await Task.WhenAny(running.Tasks.Append(elapsed));
-        await timer.CancelAsync();
-        await elapsed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        cancellationToken.ThrowIfCancellationRequested();
+        public async ValueTask<BatchState> CheckpointAsync(BatchState state, DateTimeOffset wakeAt)
+        {
+            (state, var saved) = await runner.SaveOwnedAsync(state, Version, wakeAt, cancellationToken);
+            (Version, SavedWakeAt) = (saved, wakeAt);
+            return state;
+        }
+
+        public void Publish(BatchStatus status) => progress?.Report(status);
     }
 
     /// <summary>

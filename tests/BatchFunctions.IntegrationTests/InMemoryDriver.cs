@@ -1,44 +1,73 @@
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Workflow;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BatchFunctions.IntegrationTests;
 
 /// <summary>
-/// Tests only: drives the decider with the real activities, deterministically. Timers move the fake clock
-/// (which the emulator's jobs also run on) instead of sleeping.
+/// Tests only: the workflow loop both hosts run, with the real activities and a fake clock. A wait with
+/// nothing running moves the clock (which the emulator's jobs also run on) instead of sleeping.
 /// </summary>
-public sealed class InMemoryDriver(BatchActivities activities, FakeTimeProvider clock, WorkflowOptions options)
+public sealed class InMemoryDriver(BatchActivities activities, FakeTimeProvider clock, WorkflowOptions options) : IWorkflowDriver
 {
-    /// <summary>Runs until the batch finishes, or until <paramref name="until"/> holds after a step.</summary>
+    public DateTimeOffset UtcNow => clock.GetUtcNow();
+
+    public bool CancelRequested => false;
+
+    public bool YieldsWhenIdle => false;
+
+    /// <summary>
+    /// Runs until the batch finishes. With <paramref name="until"/>, runs one step at a time (each step's calls
+    /// all folded in) and stops as soon as <paramref name="until"/> holds, so a test can stop between phases.
+    /// </summary>
     public async Task<BatchState> RunAsync(BatchState state, Func<BatchState, bool>? until = null, int maxSteps = 1000)
     {
+        ArgumentNullException.ThrowIfNull(state);
+        if (until is null)
+        {
+            var turn = await WorkflowLoop.RunAsync(state, options, this, NullLogger.Instance, maxSteps);
+            return turn.Finished ? turn.State : throw new InvalidOperationException($"The batch did not finish in {maxSteps} steps; it is {turn.State.Phase}.");
+        }
+
         for (var step = 0; step < maxSteps; step++)
         {
-            if (until?.Invoke(state) == true)
+            if (until(state))
             {
                 return state;
             }
 
-            switch (BatchDecider.Decide(state, clock.GetUtcNow(), options))
+            var turn = await WorkflowLoop.RunAsync(state, options, this, NullLogger.Instance, maxSteps: 1);
+            state = turn.State;
+            if (turn.Finished)
             {
-                case FinishBatch:
-                    return state;
-                case WaitUntil wait:
-                    var delay = wait.WakeAt - clock.GetUtcNow();
-                    clock.Advance(delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(1));
-                    break;
-                case RunActivities run:
-                    var results = await Task.WhenAll(run.Calls.Select(call => activities.ExecuteAsync(call)));
-                    foreach (var result in results)
-                    {
-                        state = BatchDecider.Evolve(state, result with { CompletedAt = clock.GetUtcNow() }, options);
-                    }
-
-                    break;
+                return state;
             }
         }
 
         throw new InvalidOperationException($"The batch did not finish in {maxSteps} steps; it is {state.Phase}.");
+    }
+
+    public Task<ActivityResult> CallActivityAsync(ActivityCall activity) => activities.ExecuteAsync(activity);
+
+    public async Task WaitAsync(IReadOnlyCollection<Task> running, DateTimeOffset? wakeAt, bool listenForCancel)
+    {
+        if (running.Count > 0)
+        {
+            await Task.WhenAny(running);
+            return;
+        }
+
+        if (wakeAt is { } at)
+        {
+            var delay = at - clock.GetUtcNow();
+            clock.Advance(delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(1));
+        }
+    }
+
+    public ValueTask<BatchState> CheckpointAsync(BatchState state, DateTimeOffset wakeAt) => ValueTask.FromResult(state);
+
+    public void Publish(BatchStatus status)
+    {
     }
 }
