@@ -23,6 +23,7 @@ public static class RunnerServiceCollectionExtensions
 
         // Transient, as the activities it holds: their Mistral HttpClient is rotated by the factory.
         services.AddTransient<BatchRunner>();
+        services.AddTransient<RunnerInstances>();
         services.AddSingleton<BatchScheduler>();
         services.AddSingleton<InputWatcher>();
         services.AddSingleton<RequestQueueListener>();
