@@ -116,10 +116,24 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
 
         // Transient: it holds the typed MistralClient, whose HttpClient the factory rotates.
         services.AddTransient<BatchActivities>();
+        services.AddTransient<ValidateInputActivity>();
+        services.AddTransient<RejectInputActivity>();
+        services.AddTransient<StagePartsActivity>();
+        services.AddTransient<UploadPartActivity>();
+        services.AddTransient<CreateJobActivity>();
+        services.AddTransient<PollJobsActivity>();
+        services.AddTransient<CancelJobsActivity>();
+        services.AddTransient<CollectPartActivity>();
+        services.AddTransient<FinalizeActivity>();
+        services.AddTransient<BatchFiles>();
+        services.AddTransient<BatchCompletion>();
+        services.AddSingleton<MergeGate>();
         services.AddTransient<BatchSubmitter>();
         services.AddTransient<IdempotencyStore>();
         services.AddTransient<StartRequestReader>();
         services.AddTransient<BatchRetrier>();
+        services.AddTransient<BatchApi>();
+        services.AddTransient<StartMessageHandler>();
         services.AddTransient<RetryCombiner>();
         return services;
     }

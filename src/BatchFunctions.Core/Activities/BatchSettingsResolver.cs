@@ -24,6 +24,37 @@ public static class BatchSettingsResolver
     /// <summary>The blob metadata of a retry's input naming the parent's input (URI-escaped: metadata is ASCII).</summary>
     public const string ParentInputKey = "parent_input";
 
+    /// <summary>
+    /// The blob metadata that carries a batch's settings with its input (the one writer of the convention
+    /// <see cref="Resolve"/> reads): <c>model</c>, <c>endpoint</c> and <c>timeout_hours</c> when given, and
+    /// each job metadata entry as <c>metadata_KEY</c>.
+    /// </summary>
+    public static Dictionary<string, string> ToBlobMetadata(string? model, string? endpoint, int? timeoutHours, IEnumerable<KeyValuePair<string, string>>? jobMetadata)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (endpoint is not null)
+        {
+            metadata["endpoint"] = endpoint;
+        }
+
+        if (model is not null)
+        {
+            metadata["model"] = model;
+        }
+
+        if (timeoutHours is { } hours)
+        {
+            metadata["timeout_hours"] = hours.ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in jobMetadata ?? [])
+        {
+            metadata[MetadataPrefix + key] = value;
+        }
+
+        return metadata;
+    }
+
     /// <summary>How an input with <paramref name="settings"/> is validated, the same at the door and in the workflow.</summary>
     public static Jsonl.JsonlValidationOptions ValidationOptions(BatchSettings? settings, BatchDefaultsOptions defaults)
     {

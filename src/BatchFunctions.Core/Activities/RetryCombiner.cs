@@ -100,8 +100,8 @@ public sealed class RetryCombiner(BatchStorage storage)
 
     private static async Task<long> CombineAsync(BlobClient earlier, BlobClient retry, CustomIdIndex ordinals, CustomIdSet? replaced, BlockBlobClient destination, CancellationToken cancellationToken)
     {
-        await using var first = await BlobJson.OpenIfExistsAsync(earlier, cancellationToken);
-        await using var second = await BlobJson.OpenIfExistsAsync(retry, cancellationToken);
+        await using var first = await BatchFiles.OpenIfExistsAsync(earlier, cancellationToken);
+        await using var second = await BatchFiles.OpenIfExistsAsync(retry, cancellationToken);
         await using var output = await destination.OpenWriteAsync(overwrite: true, BlockChecksum.LineByLine(headers: new BlobHttpHeaders { ContentType = "application/x-ndjson" }), cancellationToken);
         return await JsonlCombiner.CombineAsync(first, second, ordinals, replaced, output, cancellationToken);
     }
@@ -128,7 +128,7 @@ public sealed class RetryCombiner(BatchStorage storage)
     /// <summary>The custom_ids of this attempt's own input (its validation's hashes), whose earlier lines it replaces.</summary>
     private async Task<CustomIdSet?> ReadHashesAsync(string instanceId, CancellationToken cancellationToken)
     {
-        await using var stream = await BlobJson.OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)), cancellationToken);
+        await using var stream = await BatchFiles.OpenIfExistsAsync(storage.Staging.GetBlobClient(BlobLayout.IdHashes(instanceId)), cancellationToken);
         if (stream is null)
         {
             return null;

@@ -22,17 +22,4 @@ internal static class BlobJson
             return null;
         }
     }
-
-    /// <summary><paramref name="blob"/>'s content as one streamed download, or null when there is no such blob.</summary>
-    public static async Task<Stream?> OpenIfExistsAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)).Value.Content;
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
-    }
 }
