@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Queues.Models;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Storage;
@@ -14,7 +13,7 @@ namespace BatchFunctions.FunctionApp;
 /// <c>batch-requests-poison</c> wrapped with the reason, as the runner does; a passing failure throws, so
 /// that the host retries it and after <c>queues.maxDequeueCount</c> attempts poisons it itself.
 /// </summary>
-public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter submitter, BatchStorage storage, TimeProvider timeProvider, ILogger<QueueStarterFunctions> logger)
+public sealed class QueueStarterFunctions(StartMessageHandler handler, BatchStarter starter, BatchStorage storage, TimeProvider timeProvider, ILogger<QueueStarterFunctions> logger)
 {
     /// <summary>The queue the host moves failed messages to, and where hopeless ones go at once.</summary>
     public const string PoisonQueue = AppSettings.RequestsQueue + "-poison";
@@ -28,37 +27,12 @@ public sealed class QueueStarterFunctions(BatchStarter starter, BatchSubmitter s
     {
         ArgumentNullException.ThrowIfNull(message);
         var text = message.Body.ToString();
-        if (StartRequestMessage.Decode(text) is not { } request)
+        if (await handler.StartAsync(text, new DurableInstances(client, starter, timeProvider), cancellationToken) is { } reason)
         {
-            await PoisonAsync(message, text, StartRequestMessage.NotAStartRequest, cancellationToken);
-            return;
-        }
+            await handler.PoisonAsync(storage.Queues.GetQueueClient(PoisonQueue), text, reason, message.DequeueCount, message.MessageId, cancellationToken);
 
-        var (source, errors) = await submitter.ResolveAsync(request, RequestOrigin.QueueMessage, cancellationToken);
-        if (source is null)
-        {
-            await PoisonAsync(message, text, string.Join(" ", errors), cancellationToken);
-            return;
+            // Returning normally lets the host delete the message: it is kept, with its reason, in the poison queue.
+            OrchestratorLog.Poisoned(logger, message.MessageId, PoisonQueue, reason);
         }
-
-        await starter.StartAsync(client, source, cancellationToken);
-    }
-
-    private async Task PoisonAsync(QueueMessage message, string text, string reason, CancellationToken cancellationToken)
-    {
-        var poison = storage.Queues.GetQueueClient(PoisonQueue);
-        var wrapped = StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow());
-        try
-        {
-            await poison.SendMessageAsync(wrapped, cancellationToken);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await poison.SendMessageAsync(wrapped, cancellationToken);
-        }
-
-        // Returning normally lets the host delete the message: it is kept, with its reason, in the poison queue.
-        OrchestratorLog.Poisoned(logger, message.MessageId, PoisonQueue, reason);
     }
 }

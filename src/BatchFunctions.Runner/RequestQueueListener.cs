@@ -21,7 +21,6 @@ namespace BatchFunctions.Runner;
 public sealed class RequestQueueListener(
     BatchStorage storage,
     IServiceProvider services,
-    BatchScheduler scheduler,
     TimeProvider timeProvider,
     IOptions<RunnerOptions> options,
     ILogger<RequestQueueListener> logger) : BackgroundService
@@ -97,27 +96,13 @@ public sealed class RequestQueueListener(
         string reason;
         try
         {
-            if (StartRequestMessage.Decode(text) is not { } request)
+            if (await services.GetRequiredService<StartMessageHandler>().StartAsync(text, services.GetRequiredService<RunnerInstances>(), cancellationToken) is { } hopeless)
             {
-                await PoisonAsync(message, text, StartRequestMessage.NotAStartRequest, cancellationToken);
+                await PoisonAsync(message, text, hopeless, cancellationToken);
                 return;
             }
 
-            var (source, errors) = await services.GetRequiredService<BatchSubmitter>().ResolveAsync(request, RequestOrigin.QueueMessage, cancellationToken);
-            if (source is null)
-            {
-                // Invalid, or naming a blob that is not there: no retry can change that.
-                await PoisonAsync(message, text, string.Join(" ", errors), cancellationToken);
-                return;
-            }
-
-            var started = await services.GetRequiredService<BatchRunner>().StartAsync(source, cancellationToken);
             await Requests.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-            if (started.Created)
-            {
-                scheduler.Wake();
-            }
-
             return;
         }
         catch (RequestFailedException exception)
@@ -150,7 +135,7 @@ public sealed class RequestQueueListener(
 
     private async Task PoisonAsync(QueueMessage message, string text, string reason, CancellationToken cancellationToken)
     {
-        await Poison.SendMessageAsync(StartRequestMessage.Wrap(text, reason, message.DequeueCount, message.MessageId, timeProvider.GetUtcNow()), cancellationToken);
+        await services.GetRequiredService<StartMessageHandler>().PoisonAsync(Poison, text, reason, message.DequeueCount, message.MessageId, cancellationToken);
         await Requests.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
         RunnerLog.MessagePoisoned(logger, message.MessageId, options.Value.PoisonQueueName, message.DequeueCount, reason);
     }
