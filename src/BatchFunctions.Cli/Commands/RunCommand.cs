@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
@@ -50,26 +51,7 @@ internal static class RunCommand
             }
 
             // The settings travel as the input blob's metadata, as for a file dropped into the container.
-            var blobMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (settings.Model is { } m)
-            {
-                blobMetadata["model"] = m;
-            }
-
-            if (settings.Endpoint is { } e)
-            {
-                blobMetadata["endpoint"] = e;
-            }
-
-            if (settings.TimeoutHours is { } hours)
-            {
-                blobMetadata["timeout_hours"] = hours.ToString(CultureInfo.InvariantCulture);
-            }
-
-            foreach (var (key, value) in settings.Metadata ?? new Dictionary<string, string>())
-            {
-                blobMetadata["metadata_" + key] = value;
-            }
+            var blobMetadata = BatchSettingsResolver.ToBlobMetadata(settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata);
 
             // Ctrl-C and SIGTERM both stop the run cleanly: the state is saved, and the same command resumes it.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

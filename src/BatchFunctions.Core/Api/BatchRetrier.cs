@@ -48,7 +48,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
             return new StartRefused(400, "Invalid retry request", "The query parameter 'only' must be failed, missing, cancelled or all (leave it out for all but the lines that cannot succeed).");
         }
 
-        if (model is not null && BatchSubmitter.CheckModel(model, "The query parameter 'model'") is { } modelProblem)
+        if (model is not null && StartRequestRules.CheckModel(model, "The query parameter 'model'") is { } modelProblem)
         {
             return new StartRefused(400, "Invalid retry request", modelProblem);
         }
@@ -155,23 +155,9 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
 
     private static Dictionary<string, string> Metadata(BatchSettings settings, BatchStatus parent, string? model)
     {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["endpoint"] = settings.Endpoint,
-            ["timeout_hours"] = settings.TimeoutHours.ToString(CultureInfo.InvariantCulture),
-            [BatchSettingsResolver.ParentIdKey] = parent.Id,
-            [BatchSettingsResolver.ParentInputKey] = Uri.EscapeDataString(parent.InputName),
-        };
-        if ((model ?? settings.Model) is { } jobModel)
-        {
-            metadata["model"] = jobModel;
-        }
-
-        foreach (var (key, value) in settings.Metadata)
-        {
-            metadata["metadata_" + key] = value;
-        }
-
+        var metadata = BatchSettingsResolver.ToBlobMetadata(model ?? settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata);
+        metadata[BatchSettingsResolver.ParentIdKey] = parent.Id;
+        metadata[BatchSettingsResolver.ParentInputKey] = Uri.EscapeDataString(parent.InputName);
         return metadata;
     }
 
@@ -179,7 +165,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
     private async Task<Selection> SelectAsync(BatchStatus parent, string scope, CancellationToken cancellationToken)
     {
         var selection = new Selection();
-        var stream = await BlobJson.OpenIfExistsAsync(storage.Errors.GetBlobClient(BlobLayout.Errors(parent.InputName, parent.Id)), cancellationToken);
+        var stream = await BatchFiles.OpenIfExistsAsync(storage.Errors.GetBlobClient(BlobLayout.Errors(parent.InputName, parent.Id)), cancellationToken);
         if (stream is null)
         {
             return selection;

@@ -48,9 +48,6 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     /// <summary>The most inline requests one start request may carry; larger batches go through a blob.</summary>
     public const int MaxInlineRequests = 10_000;
 
-    // Uploads are staged in blocks of 4 MiB: two buffers and the validator's share of the pipe.
-    private const int BlockSize = 4 * 1024 * 1024;
-
     /// <summary>The batch source for <paramref name="request"/>, or why there is none; nothing is read or written unless every field is valid.</summary>
     public async Task<SourceResolution> ResolveAsync(StartBatchRequest request, CancellationToken cancellationToken = default) =>
         await ResolveAsync(request, RequestOrigin.JsonBody, cancellationToken);
@@ -59,7 +56,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     public async Task<SourceResolution> ResolveAsync(StartBatchRequest request, RequestOrigin origin, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = CheckRequest(request, origin);
+        var errors = StartRequestRules.CheckRequest(request, origin, storage.Options.InputContainers);
         if (errors.Count > 0)
         {
             return new SourceResolution(null, errors);
@@ -75,7 +72,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     public async Task<DryRunResult> DryRunAsync(StartBatchRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var errors = CheckRequest(request, RequestOrigin.JsonBody);
+        var errors = StartRequestRules.CheckRequest(request, RequestOrigin.JsonBody, storage.Options.InputContainers);
         if (errors.Count > 0)
         {
             return new DryRunResult(null, null, errors);
@@ -129,40 +126,6 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         return new DryRunResult(report, validation.Model, report.IsValid ? [] : [.. report.Errors.Select(e => e.Describe())]);
     }
 
-    private List<string> CheckRequest(StartBatchRequest request, RequestOrigin origin)
-    {
-        var errors = new List<string>();
-        var hasRequests = request.Requests is { Count: > 0 };
-        if ((request.Blob is null) == !hasRequests)
-        {
-            errors.Add(request.Requests is { Count: 0 }
-                ? $"{Field(origin, "requests")} is empty; give at least one request line, or 'blob' (an uploaded input)."
-                : "Give either 'blob' (an uploaded input) or 'requests' (inline request lines), not both or neither.");
-        }
-
-        if (request.Blob is not null && (request.Model ?? request.Endpoint ?? (object?)request.TimeoutHours ?? request.Metadata) is not null)
-        {
-            errors.Add("Settings of a blob input come from its metadata (model, endpoint, timeout_hours, metadata_*); 'model', 'endpoint', 'timeout_hours' and 'metadata' apply to inline requests only.");
-        }
-
-        if (request.Requests is { Count: > MaxInlineRequests })
-        {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"At most {MaxInlineRequests} inline requests are accepted; upload larger batches as a blob."));
-        }
-
-        if (request.Blob is { } reference)
-        {
-            CheckBlob(reference, origin, errors);
-        }
-        else
-        {
-            CheckSettings(request, origin, errors);
-            CheckCustomIds(request.Requests, origin, errors);
-        }
-
-        return errors;
-    }
-
     private async Task<SourceResolution> FromBlobAsync(BlobReference reference, List<string> errors, CancellationToken cancellationToken)
     {
         var container = reference.Container ?? storage.Options.InputContainer;
@@ -208,7 +171,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         JsonlValidationReport report;
         try
         {
-            (blocks, report) = await StageValidatedAsync(content, blob, validation, cancellationToken);
+            (blocks, report) = await ValidatingUpload.StageAsync(content, blob, validation, cancellationToken);
         }
         catch
         {
@@ -319,62 +282,9 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
             errors.Add("A JSONL upload is the requests itself: give only its name and settings.");
         }
 
-        CheckSettings(settings, RequestOrigin.Query, errors);
+        StartRequestRules.CheckSettings(settings, RequestOrigin.Query, errors);
         var (validation, settingErrors) = ValidationFor(MetadataOf(settings));
         return errors.Count > 0 || validation is null ? (null, errors.Count > 0 ? errors : settingErrors) : (validation, []);
-    }
-
-    /// <summary>
-    /// Stages <paramref name="content"/> as blocks of <paramref name="blob"/> (one block in flight while the next
-    /// is read) and feeds the same bytes to the validator; answers the block ids and the report.
-    /// </summary>
-    private static async Task<(List<string> Blocks, JsonlValidationReport Report)> StageValidatedAsync(
-        Stream content, BlockBlobClient blob, JsonlValidationOptions options, CancellationToken cancellationToken)
-    {
-        // Block ids of one blob must have one length, and concurrent uploads to the same name must not share
-        // ids (a staged block replaces an uncommitted one of the same id): a random prefix and the index.
-        var prefix = Guid.NewGuid().ToString("N");
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 2 * BlockSize, resumeWriterThreshold: BlockSize));
-        var validation = ValidateAsync(pipe.Reader, options, cancellationToken);
-        var blocks = new List<string>();
-        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BlockSize), ArrayPool<byte>.Shared.Rent(BlockSize) };
-        var staging = Task.CompletedTask;
-        try
-        {
-            for (var turn = 0; ; turn++)
-            {
-                var buffer = buffers[turn % 2];
-                var filled = await FillAsync(content, buffer, cancellationToken);
-                if (filled == 0)
-                {
-                    break;
-                }
-
-                // The pipe copies the bytes and pushes back when the validator falls behind.
-                await pipe.Writer.WriteAsync(buffer.AsMemory(0, filled), cancellationToken);
-                await staging;
-                var id = Convert.ToBase64String(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{prefix}-{blocks.Count:D6}")));
-                blocks.Add(id);
-                staging = blob.StageBlockAsync(id, new MemoryStream(buffer, 0, filled, writable: false), BlockChecksum.Md5Of(buffer.AsSpan(0, filled)), cancellationToken);
-            }
-
-            await staging;
-            await pipe.Writer.CompleteAsync();
-        }
-        catch (Exception exception)
-        {
-            // The other buffer's block may still be uploading: it must end before the buffers go back.
-            await pipe.Writer.CompleteAsync(exception);
-            await Task.WhenAll(staging, validation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffers[0]);
-            ArrayPool<byte>.Shared.Return(buffers[1]);
-        }
-
-        return (blocks, await validation);
     }
 
     /// <summary>How content with these settings is validated (as the workflow will), or why the settings are refused.</summary>
@@ -389,184 +299,10 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
         ? "requests: " + issue.Describe()
         : string.Create(CultureInfo.InvariantCulture, $"requests[{issue.Line - 1}]{(issue.Field is null ? string.Empty : "." + issue.Field)}: {issue.Code}: {issue.Message}");
 
-    private static async Task<JsonlValidationReport> ValidateAsync(PipeReader reader, JsonlValidationOptions options, CancellationToken cancellationToken)
-    {
-        // Off the request's thread, and the reader completed whatever happens, so the writer never waits on a
-        // validator that stopped.
-        await Task.Yield();
-        try
-        {
-            await using var stream = reader.AsStream(leaveOpen: true);
-            return await JsonlValidator.ValidateAsync(stream, options, cancellationToken);
-        }
-        finally
-        {
-            await reader.CompleteAsync();
-        }
-    }
-
-    private static async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < BlockSize)
-        {
-            var read = await content.ReadAsync(buffer.AsMemory(filled, BlockSize - filled), cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
-    }
-
-    /// <summary>The most job metadata entries a start request may give (blob metadata holds 8 KiB in all).</summary>
-    public const int MaxMetadataEntries = 16;
-
-    private void CheckBlob(BlobReference reference, RequestOrigin origin, List<string> errors)
-    {
-        if (BlobNames.CheckInputName(reference.Name, Field(origin, "blob.name")) is { } nameProblem)
-        {
-            errors.Add(nameProblem);
-        }
-
-        if (reference.Container is { } container)
-        {
-            var inputs = storage.Options.InputContainers;
-            if (!BlobNames.IsContainerName(container))
-            {
-                errors.Add($"{Field(origin, "blob.container")} is '{Printable(container)}', which is not a container name (3 to 63 lower-case letters, digits and single hyphens).");
-            }
-            else if (!inputs.Contains(container, StringComparer.Ordinal))
-            {
-                errors.Add($"{Field(origin, "blob.container")} is '{container}'; inputs are read only from {string.Join(", ", inputs.Select(c => $"'{c}'"))} (Storage:InputContainer, Storage:AllowedInputContainers). Leave it out to use the input container.");
-            }
-        }
-    }
-
-    /// <summary>Why <paramref name="model"/> is not a model name, naming it as <paramref name="field"/>; null when it is one.</summary>
-    internal static string? CheckModel(string model, string field) =>
-        model.Length is < 1 or > 100 || model.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/'))
-            ? $"{field} is '{Printable(model)}'; a model name has 1 to 100 letters, digits, '-', '_', '.', ':' or '/'."
-            : null;
-
-    private static void CheckSettings(StartBatchRequest request, RequestOrigin origin, List<string> errors)
-    {
-        if (request.Name is { } name && BlobNames.CheckInputName(name, Field(origin, "name")) is { } nameProblem)
-        {
-            errors.Add(nameProblem);
-        }
-
-        if (request.Model is { } model && CheckModel(model, Field(origin, "model")) is { } modelProblem)
-        {
-            errors.Add(modelProblem);
-        }
-
-        if (request.Endpoint is { } endpoint && !ApiEndpoint.Known.Contains(ApiEndpoint.FromValue(endpoint)))
-        {
-            errors.Add($"{Field(origin, "endpoint")} is '{Printable(endpoint)}'; it must be one of {string.Join(", ", ApiEndpoint.Known)}.");
-        }
-
-        if (request.TimeoutHours is { } hours && hours is < 1 or > 168)
-        {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "timeout_hours")} is {hours}; it must be a whole number of hours from 1 to 168."));
-        }
-
-        if (request.Metadata is not { } metadata)
-        {
-            return;
-        }
-
-        if (metadata.Count > MaxMetadataEntries)
-        {
-            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "metadata")} has {metadata.Count} entries; at most {MaxMetadataEntries} are accepted."));
-        }
-
-        foreach (var (key, value) in metadata)
-        {
-            // Stored as blob metadata (HTTP headers) on the way: ASCII only, and keys that are identifiers.
-            if (key.Length is < 1 or > 32 || key.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '_')))
-            {
-                errors.Add($"{Field(origin, "metadata")} has the key '{Printable(key)}'; keys have 1 to 32 ASCII letters, digits or '_'.");
-            }
-            else if (key.ToLowerInvariant() is BatchSettingsResolver.InstanceKey or BatchSettingsResolver.PartKey)
-            {
-                errors.Add($"{Field(origin, "metadata")} has the key '{key}', which BatchFunctions sets itself.");
-            }
-            else if (value is null || value.Length is < 1 or > 512 || value.Any(c => c is < ' ' or > '~'))
-            {
-                errors.Add($"{Field(origin, "metadata")} '{key}' must have 1 to 512 printable ASCII characters (no line breaks, no accents).");
-            }
-        }
-    }
-
-    /// <summary>Each inline request names its own custom_id: caught here, before anything is stored, as the validator would later.</summary>
-    private static void CheckCustomIds(IReadOnlyList<JsonElement>? requests, RequestOrigin origin, List<string> errors)
-    {
-        const int MaxReported = 5;
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reported = 0;
-        for (var i = 0; i < (requests?.Count ?? 0) && reported < MaxReported; i++)
-        {
-            var line = requests![i];
-            if (line.ValueKind != JsonValueKind.Object || !line.TryGetProperty("custom_id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 } customId)
-            {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "requests")} item {i + 1} has no custom_id; each request is {{\"custom_id\": ..., \"body\": {{...}}}}."));
-                reported++;
-            }
-            else if (seen.TryGetValue(customId, out var first))
-            {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "requests")} item {i + 1} repeats custom_id '{Printable(customId)}' of item {first}; each must be unique."));
-                reported++;
-            }
-            else
-            {
-                seen[customId] = i + 1;
-            }
-        }
-    }
-
-    private static string Field(RequestOrigin origin, string name) => origin switch
-    {
-        RequestOrigin.Query => $"The query parameter '{name}'",
-        RequestOrigin.QueueMessage => $"The message field '{name}'",
-        _ => $"The JSON field '{name}'",
-    };
-
-    /// <summary>A value echoed in an error, with control characters shown as escapes and cut to a readable length.</summary>
-    private static string Printable(string value)
-    {
-        var shown = value.Length > 80 ? value[..80] + "..." : value;
-        return string.Concat(shown.Select(c => char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}") : c.ToString()));
-    }
-
     private string NewName(string folder) => string.Create(CultureInfo.InvariantCulture, $"{folder}/{timeProvider.GetUtcNow():yyyyMMdd}/{Guid.NewGuid():N}.jsonl");
 
-    private Dictionary<string, string> MetadataOf(StartBatchRequest request)
-    {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["endpoint"] = request.Endpoint ?? defaults.Value.Endpoint,
-        };
-        if ((request.Model ?? defaults.Value.Model) is { } model)
-        {
-            metadata["model"] = model;
-        }
-
-        if (request.TimeoutHours is { } hours)
-        {
-            metadata["timeout_hours"] = hours.ToString(CultureInfo.InvariantCulture);
-        }
-
-        foreach (var (key, value) in request.Metadata ?? new Dictionary<string, string>())
-        {
-            metadata["metadata_" + key] = value;
-        }
-
-        return metadata;
-    }
+    private Dictionary<string, string> MetadataOf(StartBatchRequest request) =>
+        BatchSettingsResolver.ToBlobMetadata(request.Model ?? defaults.Value.Model, request.Endpoint ?? defaults.Value.Endpoint, request.TimeoutHours, request.Metadata);
 
     /// <summary>Inline requests as JSONL, one line each (the request is held in memory already: its size is the host's limit).</summary>
     private static async Task<MemoryStream> InlineContentAsync(StartBatchRequest request, CancellationToken cancellationToken)
