@@ -1,5 +1,6 @@
 using System.Globalization;
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Tests.Simulation;
 
 namespace BatchFunctions.Benchmarks;
 

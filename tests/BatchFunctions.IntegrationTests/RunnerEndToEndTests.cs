@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.IntegrationTests;
 
@@ -373,7 +374,7 @@ public sealed class RunnerEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
         var jobs = await host.JobsOfAsync(id);
         Assert.Equal(2, jobs.Count);
-        Assert.Equal(["0", "1"], jobs.Select(j => j.Metadata![Core.Activities.BatchSettingsResolver.PartKey]).Order());
+        Assert.Equal(["0", "1"], jobs.Select(j => j.Metadata![Core.Settings.BatchSettingsResolver.PartKey]).Order());
         var results = (await host.ReadAsync(BatchFileKind.Results, source)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(Enumerable.Range(1, 10).Select(i => $"r{i}"), results.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("custom_id").GetString()));
     }

@@ -1,5 +1,6 @@
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Tests.Contract;
 

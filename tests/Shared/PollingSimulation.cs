@@ -1,4 +1,6 @@
-namespace BatchFunctions.Core.Workflow;
+using BatchFunctions.Core.Workflow;
+
+namespace BatchFunctions.Tests.Simulation;
 
 /// <summary>
 /// Runs <see cref="PollPolicy"/> against synthetic job timelines and reports how many polls each took and

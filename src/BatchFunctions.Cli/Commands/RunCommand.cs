@@ -13,6 +13,7 @@ using BatchFunctions.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Cli.Commands;
 

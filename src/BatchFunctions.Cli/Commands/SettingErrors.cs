@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Cli.Commands;
 

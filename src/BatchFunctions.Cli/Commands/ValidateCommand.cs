@@ -4,6 +4,7 @@ using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Cli.Commands;
 

@@ -5,6 +5,7 @@ using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

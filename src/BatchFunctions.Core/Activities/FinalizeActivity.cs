@@ -6,6 +6,7 @@ using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

@@ -5,6 +5,7 @@ using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

@@ -10,6 +10,7 @@ using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

@@ -12,6 +12,7 @@ using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 
@@ -9,7 +10,7 @@ namespace BatchFunctions.Core.Api;
 /// <param name="RequestHash">SHA-256 of the request's kind, settings and body; null while the key is only claimed.</param>
 /// <param name="InstanceId">The batch it started; null while the key is only claimed.</param>
 /// <param name="CreatedAt">
-/// When the batch was recorded (the record counts for <see cref="Activities.BatchDefaultsOptions.IdempotencyRetention"/>
+/// When the batch was recorded (the record counts for <see cref="Settings.BatchDefaultsOptions.IdempotencyRetention"/>
 /// after it), or, for a claim, when its holder last said it is still working.
 /// </param>
 public sealed record IdempotencyRecord(string? RequestHash, string? InstanceId, DateTimeOffset CreatedAt)

@@ -7,6 +7,7 @@ using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

@@ -4,6 +4,7 @@ using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
+using BatchFunctions.Core.Storage;
 
 namespace BatchFunctions.Core.Api;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

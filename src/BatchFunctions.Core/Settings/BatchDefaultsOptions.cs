@@ -1,4 +1,4 @@
-namespace BatchFunctions.Core.Activities;
+namespace BatchFunctions.Core.Settings;
 
 /// <summary>Job settings used when an input's metadata does not say, and the data-plane limits. Bound from the <c>Batch</c> section.</summary>
 public sealed class BatchDefaultsOptions

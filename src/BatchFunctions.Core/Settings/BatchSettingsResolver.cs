@@ -1,8 +1,9 @@
 using System.Globalization;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Core.Settings;
 
-namespace BatchFunctions.Core.Activities;
+namespace BatchFunctions.Core.Settings;
 
 /// <summary>
 /// Reads an input's job settings from its blob metadata (<c>model</c>, <c>endpoint</c>, <c>timeout_hours</c>,

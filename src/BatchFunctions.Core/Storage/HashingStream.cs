@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace BatchFunctions.Core.Api;
+namespace BatchFunctions.Core.Storage;
 
 /// <summary>
 /// Reads or writes through to an inner stream and hashes (SHA-256 unless told) what passes, so that content is

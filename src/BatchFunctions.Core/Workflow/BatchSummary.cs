@@ -1,7 +1,7 @@
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Workflow;
 
-namespace BatchFunctions.Core.Activities;
+namespace BatchFunctions.Core.Workflow;
 
 /// <summary>summary.json: how a batch ended, with every input request accounted for.</summary>
 public sealed record BatchSummary(

@@ -1,4 +1,5 @@
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Tests.Activities;
 

@@ -1,4 +1,5 @@
 using BatchFunctions.Core.Workflow;
+using BatchFunctions.Tests.Simulation;
 
 namespace BatchFunctions.Core.Tests.Workflow;
 
