@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core;
 
@@ -128,6 +129,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         services.AddTransient<BatchFiles>();
         services.AddTransient<BatchCompletion>();
         services.AddSingleton<MergeGate>();
+        services.AddTransient<StartClaims>();
         services.AddTransient<BatchSubmitter>();
         services.AddTransient<IdempotencyStore>();
         services.AddTransient<StartRequestReader>();

@@ -28,10 +28,10 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
         var logger = context.CreateReplaySafeLogger<BatchOrchestrator>();
         var state = context.GetInput<BatchState>() ?? throw new InvalidOperationException("The orchestration needs its BatchState as input.");
 
-        // Options are read from configuration only for state written before they were kept in it, once:
-        // every replay of this generation then decides with the same values.
-        var workflow = state.Workflow ?? options.Value.Snapshot();
-        state = state with { Workflow = workflow };
+        // State written before the options were kept in it takes them from configuration, once: every replay of
+        // this generation then decides with the same values, and later generations carry them.
+        state = state.Upgrade(options.Value);
+        var workflow = state.Workflow!;
         var activityOptions = new TaskOptions(new TaskRetryOptions(new RetryPolicy(Math.Max(1, workflow.ActivityAttempts), workflow.ActivityRetryDelay, 2, TimeSpan.FromMinutes(2))));
         var driver = new DurableDriver(context, context.WaitForExternalEvent<bool>(CancelEvent), activityOptions);
         var turn = await WorkflowLoop.RunAsync(state, workflow, driver, logger, workflow.StepsPerGeneration);

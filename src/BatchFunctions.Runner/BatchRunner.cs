@@ -98,7 +98,8 @@ public sealed class BatchRunner(
             return new StepResult(null, null, Busy: false);
         }
 
-        var workflow = state.Workflow ?? options.Value;
+        state = state.Upgrade(options.Value);
+        var workflow = state.Workflow!;
         var driver = new RunnerDriver(this, activities, timeProvider, version, progress, token);
         var turn = await WorkflowLoop.RunAsync(state, workflow, driver, logger);
         if (turn.Next is WaitUntil wait && driver.SavedWakeAt != wait.WakeAt)

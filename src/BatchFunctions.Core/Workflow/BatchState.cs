@@ -54,11 +54,25 @@ public sealed record BatchState(
     Pricing.BatchCost? Cost = null)
 {
     /// <summary>The schema written by this code.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>The schema this code writes: 2 always keeps the workflow options, which state of schema 1 may lack.</summary>
+    public const int CurrentSchemaVersion = 2;
 
     /// <summary>A new batch, about to be validated.</summary>
     public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now) =>
         new(CurrentSchemaVersion, instanceId, source, now, BatchPhase.Validating, []);
+
+    /// <summary>
+    /// This state in the current schema, made once when a host loads a batch, so that the workflow meets only
+    /// current state: state of schema 1 without its workflow options takes <paramref name="current"/>, which it
+    /// then keeps for the rest of its life.
+    /// </summary>
+    public BatchState Upgrade(WorkflowOptions current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        return SchemaVersion >= CurrentSchemaVersion && Workflow is not null
+            ? this
+            : this with { SchemaVersion = CurrentSchemaVersion, Workflow = Workflow ?? current.Snapshot() };
+    }
 
     /// <summary>A new batch that keeps <paramref name="options"/> for its whole life.</summary>
     public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now, WorkflowOptions options)
