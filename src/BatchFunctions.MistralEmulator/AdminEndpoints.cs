@@ -27,6 +27,7 @@ internal static class AdminEndpoints
         });
         admin.MapPost("/outcomes", AddOutcomeAsync);
         admin.MapPut("/settings", UpdateSettingsAsync);
+        admin.MapPost("/foreign-jobs", AddForeignJobAsync);
         admin.MapPost("/reset", (EmulatorStore store, FaultInjector faults, CallRecorder calls, IOptions<MistralEmulatorOptions> options) =>
         {
             store.Reset(options.Value);
@@ -65,6 +66,34 @@ internal static class AdminEndpoints
         return Results.NoContent();
     }
 
+    /// <summary>A job another user of the workspace made (no input, done at once), for tests of what a client adopts as its own.</summary>
+    private static async Task<IResult> AddForeignJobAsync(HttpContext context, EmulatorStore store, TimeProvider timeProvider)
+    {
+        var request = await ReadAsync(context, EmulatorJsonContext.Default.ForeignJobDto);
+        if (request is null)
+        {
+            return Results.Problem("The body must be {\"metadata\": {...}, \"owner\": \"...\"}.", statusCode: 400);
+        }
+
+        var job = new StoredJob
+        {
+            Id = Guid.NewGuid().ToString(),
+            InputFiles = [],
+            InputPaths = [],
+            IsInline = false,
+            Metadata = request.Metadata,
+            Endpoint = "/v1/chat/completions",
+            Model = "mistral-small-latest",
+            TimeoutHours = 24,
+            CreatedAt = timeProvider.GetUtcNow(),
+            Owner = request.Owner ?? "another-user",
+            OutputPath = store.NewPath(".output.jsonl"),
+            ErrorPath = store.NewPath(".error.jsonl"),
+        };
+        store.AddJob(job);
+        return Results.Json(new Dictionary<string, string> { ["id"] = job.Id }, EmulatorJsonContext.Default.DictionaryStringString);
+    }
+
     private static async Task<IResult> UpdateSettingsAsync(HttpContext context, EmulatorStore store)
     {
         var update = await ReadAsync(context, EmulatorJsonContext.Default.SettingsDto);
@@ -77,7 +106,9 @@ internal static class AdminEndpoints
         store.Settings = new EmulatorSettings(
             update.QueueDelaySeconds is { } queue ? TimeSpan.FromSeconds(queue) : current.QueueDelay,
             update.RequestsPerSecond ?? current.RequestsPerSecond,
-            update.CancellationDelaySeconds is { } cancel ? TimeSpan.FromSeconds(cancel) : current.CancellationDelay);
+            update.CancellationDelaySeconds is { } cancel ? TimeSpan.FromSeconds(cancel) : current.CancellationDelay,
+            update.IgnoreListMetadata ?? current.IgnoreListMetadata,
+            update.MaxPendingRequests ?? current.MaxPendingRequests);
         return Results.NoContent();
     }
 

@@ -31,7 +31,7 @@ internal static class BatchJobsEndpoints
         routes.MapDelete("/v1/batch/jobs/{jobId}", Delete);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, EmulatorStore store, IOptions<MistralEmulatorOptions> options, TimeProvider timeProvider)
+    private static async Task<IResult> CreateAsync(HttpContext context, EmulatorStore store, JobProcessor processor, IOptions<MistralEmulatorOptions> options, TimeProvider timeProvider)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
@@ -102,6 +102,7 @@ internal static class BatchJobsEndpoints
             }
 
             var inputPaths = new List<string>();
+            long requestCount = requests is { } counted ? counted.GetArrayLength() : 0;
             foreach (var fileId in inputFiles ?? [])
             {
                 var file = store.FindFile(fileId);
@@ -110,12 +111,34 @@ internal static class BatchJobsEndpoints
                     return EmulatorErrors.NotFound($"Input file {fileId} not found.");
                 }
 
+                requestCount += file.NumLines;
+
                 if (file.Purpose != "batch")
                 {
                     return EmulatorErrors.Generic(400, $"Input file {fileId} has purpose '{file.Purpose}'; batch inputs need purpose 'batch'.", "invalid_request_error", null, "input_files");
                 }
 
                 inputPaths.Add(file.Path);
+            }
+
+            if (store.Settings.MaxPendingRequests is > 0 and var limit)
+            {
+                // The workspace's jobs as they are now (they advance lazily, when read).
+                var pending = 0L;
+                foreach (var other in store.Jobs)
+                {
+                    processor.Advance(other);
+                    pending += other.Pending;
+                }
+
+                if (pending + requestCount > limit)
+                {
+                    return EmulatorErrors.Generic(
+                        400,
+                        string.Create(CultureInfo.InvariantCulture, $"Pending requests limit exceeded: the workspace has {pending} pending requests and this job adds {requestCount}, over its limit of {limit}. Wait until some are processed."),
+                        "invalid_request_error",
+                        "pending_requests_limit");
+                }
             }
 
             if (requests is { } inline)
@@ -147,6 +170,7 @@ internal static class BatchJobsEndpoints
                 Endpoint = endpoint!,
                 Model = model,
                 AgentId = agentId,
+                Requests = requestCount,
                 TimeoutHours = timeoutHours ?? 24,
                 CreatedAt = timeProvider.GetUtcNow(),
                 ForcedOutcome = store.TakeOutcome(),
@@ -168,7 +192,7 @@ internal static class BatchJobsEndpoints
         var statuses = query.Strings("status", WireValues.Statuses);
         var orders = query.Strings("order_by", WireValues.JobOrders);
         var order = orders.Count > 0 ? orders[0] : "-created";
-        query.Bool("created_by_me");
+        var byMe = query.Bool("created_by_me") == true;
         DateTimeOffset? createdAfter = null;
         if (query.String("created_after") is { } after)
         {
@@ -197,7 +221,8 @@ internal static class BatchJobsEndpoints
             .Where(j => model is null || j.Model == model)
             .Where(j => agentId is null || j.AgentId == agentId)
             .Where(j => createdAfter is null || j.CreatedAt > createdAfter)
-            .Where(j => metadata.All(pair => j.Metadata is not null && j.Metadata.TryGetValue(pair.Key, out var value) && value == pair.Value))
+            .Where(j => !byMe || j.Owner == StoredJob.Me)
+            .Where(j => store.Settings.IgnoreListMetadata || metadata.All(pair => j.Metadata is not null && j.Metadata.TryGetValue(pair.Key, out var value) && value == pair.Value))
             .ToList();
         foreach (var job in candidates)
         {

@@ -13,6 +13,8 @@ namespace BatchFunctions.MistralEmulator;
 [JsonSerializable(typeof(FaultRule))]
 [JsonSerializable(typeof(JobOutcomeRule))]
 [JsonSerializable(typeof(SettingsDto))]
+[JsonSerializable(typeof(ForeignJobDto))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(IReadOnlyList<RecordedCall>))]
 internal sealed partial class EmulatorJsonContext : JsonSerializerContext;
 
@@ -61,4 +63,7 @@ internal sealed record DeletedDto(string Id, string Object, bool Deleted);
 
 internal sealed record UrlDto(string Url);
 
-internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPerSecond, double? CancellationDelaySeconds);
+internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPerSecond, double? CancellationDelaySeconds, bool? IgnoreListMetadata = null, long? MaxPendingRequests = null);
+
+/// <summary>A job of another user of the workspace, for <c>POST /_emulator/foreign-jobs</c>.</summary>
+internal sealed record ForeignJobDto(Dictionary<string, string>? Metadata, string? Owner = null);

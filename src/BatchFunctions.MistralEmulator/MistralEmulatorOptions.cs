@@ -21,6 +21,13 @@ public sealed class MistralEmulatorOptions
     /// <summary>Requests the fake model completes per second of a running job; 0 or less completes them at once.</summary>
     public double RequestsPerSecond { get; set; } = 200;
 
+    /// <summary>
+    /// The workspace's limit of pending requests (requests of QUEUED, RUNNING and CANCELLATION_REQUESTED jobs not
+    /// yet processed); a job that would pass it is refused with a 400 naming the limit. 0 or less: no limit.
+    /// Mistral's is 1,000,000.
+    /// </summary>
+    public long MaxPendingRequests { get; set; }
+
     /// <summary>How long CANCELLATION_REQUESTED lasts before CANCELLED.</summary>
     public TimeSpan CancellationDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -23,6 +23,18 @@ internal sealed class StoredJob
 
     public string? AgentId { get; init; }
 
+    /// <summary>Its requests, known from its input at creation (<see cref="Total"/> is set only once it runs).</summary>
+    public long Requests { get; init; }
+
+    /// <summary>Its requests not yet processed while it counts against the workspace's pending limit.</summary>
+    public long Pending => Status is "QUEUED" or "RUNNING" or "CANCELLATION_REQUESTED" ? Math.Max(0, Requests - Completed) : 0;
+
+    /// <summary>Who created it: <see cref="Me"/> for the API's caller, another name for a job of another user of the workspace (made through the admin API).</summary>
+    public string Owner { get; init; } = Me;
+
+    /// <summary>The owner of the jobs the API's caller creates.</summary>
+    public const string Me = "me";
+
     public required int TimeoutHours { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }

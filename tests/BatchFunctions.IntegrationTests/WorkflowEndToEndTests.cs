@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Queues.Models;
+using BatchFunctions.Core;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
@@ -47,6 +48,29 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(state.InstanceId, completion.RootElement.GetProperty("id").GetString());
         Assert.Equal("Succeeded", completion.RootElement.GetProperty("status").GetString());
         Assert.EndsWith("results.jsonl", completion.RootElement.GetProperty("results").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upgrade_StateOfTheLastReleasedSchemaMidBatch_IsBroughtToTheCurrentSchemaAndFinishes()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "4" });
+        var started = await host.DropAsync("old-schema.jsonl", Chat(10));
+        var uploaded = await host.Driver.RunAsync(started with { Workflow = host.Options.Snapshot() }, s => s.Phase == BatchPhase.Creating);
+
+        // As the last released code wrote it: schema 1, no workflow options kept.
+        var old = System.Text.Json.Nodes.JsonNode.Parse(JsonSerializer.Serialize(uploaded, BatchJsonContext.Readable.BatchState))!.AsObject();
+        old["schema_version"] = 1;
+        old.Remove("workflow");
+        var loaded = JsonSerializer.Deserialize(old.ToJsonString(), BatchJsonContext.Readable.BatchState)!;
+        Assert.Equal((1, null), (loaded.SchemaVersion, loaded.Workflow));
+
+        var upgraded = loaded.Upgrade(host.Options);
+        var done = await host.Driver.RunAsync(upgraded);
+
+        Assert.Equal((BatchState.CurrentSchemaVersion, host.Options.MinPollDelay), (upgraded.SchemaVersion, upgraded.Workflow!.MinPollDelay));
+        Assert.Same(upgraded, upgraded.Upgrade(new WorkflowOptions { MinPollDelay = TimeSpan.FromHours(1) }));
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(10, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("old-schema.jsonl", done.InstanceId))).Count);
     }
 
     [Theory]
@@ -107,6 +131,57 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
 
         Assert.Equal(((JobCreatedPayload)first.Payload!).JobId, ((JobCreatedPayload)second.Payload!).JobId);
         Assert.Single(await host.JobsOfAsync(state.InstanceId));
+    }
+
+    [Fact]
+    public async Task CreateJob_ListIgnoringItsMetadataFilter_AdoptsNoJobThatIsNotThisPartsOwn()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = await host.DropAsync("careful.jsonl", Chat(2));
+        var staged = await host.Driver.RunAsync(state, s => s.Phase == BatchPhase.Creating);
+
+        // Older jobs in the workspace: another team's, and one of ours for another batch; then a Mistral whose
+        // list ignores the metadata filter, as a server that ignores unknown query keys would.
+        foreach (var (owner, instance) in new[] { ("another-team", state.InstanceId), ("me", "bf-00000000000000000000000000000000") })
+        {
+            using var foreign = new StringContent($$$"""{"owner": "{{{owner}}}", "metadata": {"batchfn_instance": "{{{instance}}}", "batchfn_part": "0"}}""", Encoding.UTF8, "application/json");
+            (await host.Admin.PostAsync(new Uri("_emulator/foreign-jobs", UriKind.Relative), foreign)).EnsureSuccessStatusCode();
+        }
+
+        using (var ignore = new StringContent("""{"ignore_list_metadata": true}""", Encoding.UTF8, "application/json"))
+        {
+            (await host.Admin.PutAsync(new Uri("_emulator/settings", UriKind.Relative), ignore)).EnsureSuccessStatusCode();
+        }
+
+        var call = new CreateJobCall(state.InstanceId, 0, staged.Parts[0].FileId!, staged.Settings!, staged.StartedAt);
+        var first = (JobCreatedPayload)(await host.Activities.ExecuteAsync(call)).Payload!;
+        var again = (JobCreatedPayload)(await host.Activities.ExecuteAsync(call)).Payload!;
+
+        var job = await host.Mistral.GetBatchJobAsync(first.JobId);
+        Assert.Equal((state.InstanceId, "0"), (job.Metadata!["batchfn_instance"], job.Metadata["batchfn_part"]));
+        Assert.Equal(staged.Parts[0].FileId, Assert.Single(job.InputFiles));
+        Assert.Equal(first.JobId, again.JobId);
+    }
+
+    [Fact]
+    public async Task CreateJob_RefusedForTheWorkspacesPendingLimit_WaitsForCapacityInsteadOfFailing()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        using (var limit = new StringContent("""{"max_pending_requests": 5}""", Encoding.UTF8, "application/json"))
+        {
+            (await host.Admin.PutAsync(new Uri("_emulator/settings", UriKind.Relative), limit)).EnsureSuccessStatusCode();
+        }
+
+        // The first batch's 4 requests are pending at Mistral; the second's 4 would pass the workspace's 5.
+        var first = await host.Driver.RunAsync(await host.DropAsync("first.jsonl", Chat(4)), s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
+        var second = await host.Driver.RunAsync(await host.DropAsync("second.jsonl", Chat(4)));
+        var firstDone = await host.Driver.RunAsync(first);
+
+        Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Succeeded), (firstDone.Outcome, second.Outcome));
+        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative)));
+        var creates = calls.RootElement.EnumerateArray().Where(c => c.GetProperty("method").GetString() == "POST" && c.GetProperty("path").GetString() == "/v1/batch/jobs").Select(c => c.GetProperty("status").GetInt32()).ToList();
+        Assert.Contains(400, creates);
+        Assert.Equal(2, creates.Count(status => status == 200));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace BatchFunctions.Core.Activities;
 /// lookup of the job by its metadata before creating one). Runs a call with its activity, one class each,
 /// and turns expected failures into data.
 /// </summary>
-public sealed class BatchActivities(
+public sealed partial class BatchActivities(
     ValidateInputActivity validate,
     RejectInputActivity reject,
     StagePartsActivity stage,
@@ -52,9 +52,22 @@ public sealed class BatchActivities(
         }
     }
 
+    /// <summary>
+    /// Whether Mistral refused for a limit that frees up as other work ends: a 429, or a 4xx whose message names
+    /// a limit or a quota (the workspace's pending requests). Such a refusal is a wait, never the batch's failure.
+    /// </summary>
+    private static bool IsLimit(MistralApiException exception) =>
+        exception.Status == 429
+        || (exception.Status is >= 400 and < 500 and not 401 and not 403 && LimitWords().IsMatch(exception.Message));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(limits?|quotas?|too many requests|pending requests)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex LimitWords();
+
     /// <summary>Expected failures as data; null for a bug, which propagates.</summary>
     private static ActivityResult? Classify(ActivityCall call, Exception exception) => exception switch
     {
+        MistralApiException mistralError when call is CreateJobCall && IsLimit(mistralError) =>
+            ActivityResult.Wait(call, $"Waiting: Mistral refused the job for a limit of the workspace ({mistralError.Message}); it is tried again as other work ends.", mistralError.RetryAfter),
         MistralApiException { IsTransient: true } mistralError => ActivityResult.Retry(call, mistralError.Message, mistralError.RetryAfter),
         MistralApiException mistralError => ActivityResult.Fail(call, mistralError.Message),
         RequestFailedException { Status: 412 } => ActivityResult.Fail(call, "The input blob changed after the batch started; a new upload is a new batch."),

@@ -2,6 +2,7 @@ using System.Globalization;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
+using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 
@@ -14,8 +15,7 @@ public sealed class CreateJobActivity(MistralClient mistral, ILogger<CreateJobAc
         ArgumentNullException.ThrowIfNull(call);
         var part = call.PartIndex.ToString(CultureInfo.InvariantCulture);
         var tags = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = call.InstanceId, [BatchSettingsResolver.PartKey] = part };
-        var found = await mistral.ListBatchJobsAsync(new BatchJobListQuery { Metadata = tags, OldestFirst = true, PageSize = 10 }, cancellationToken);
-        if (found.Data.Count > 0 && found.Data[0] is { } existing)
+        if (await FindOursAsync(call, tags, cancellationToken) is { } existing)
         {
             ActivityLog.JobReused(logger, existing.Id, call.InstanceId, call.PartIndex);
             return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value, JobSnapshots.Of(existing)));
@@ -38,5 +38,33 @@ public sealed class CreateJobActivity(MistralClient mistral, ILogger<CreateJobAc
             },
             cancellationToken);
         return ActivityResult.Success(call, new JobCreatedPayload(job.Id, job.Status.Value, JobSnapshots.Of(job)));
+    }
+
+    /// <summary>
+    /// The job an earlier attempt made for this part (its answer lost), or null. How Mistral applies a metadata
+    /// query is undocumented (a server that ignored it would list the workspace's jobs, another team's too), so
+    /// the list is only narrowed by it, by <c>created_by_me</c> and by the batch's start, and each job's own
+    /// metadata decides, page after page.
+    /// </summary>
+    private async Task<BatchJob?> FindOursAsync(CreateJobCall call, Dictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        var query = new BatchJobListQuery
+        {
+            Metadata = tags,
+            CreatedByMe = true,
+
+            // A day's margin: the batch's start is on this host's clock, the jobs' on Mistral's.
+            CreatedAfter = call.BatchStartedAt?.AddDays(-1),
+            OldestFirst = true,
+        };
+        await foreach (var job in mistral.GetAllBatchJobsAsync(query, cancellationToken))
+        {
+            if (job.Metadata is { } metadata && tags.All(tag => metadata.TryGetValue(tag.Key, out var value) && value == tag.Value))
+            {
+                return job;
+            }
+        }
+
+        return null;
     }
 }

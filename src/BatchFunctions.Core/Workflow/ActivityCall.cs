@@ -57,7 +57,7 @@ public sealed record UploadPartCall(string InstanceId, int PartIndex, string Con
 }
 
 /// <summary>Create (or find) the batch job of one part.</summary>
-public sealed record CreateJobCall(string InstanceId, int PartIndex, string FileId, BatchSettings Settings) : ActivityCall(InstanceId)
+public sealed record CreateJobCall(string InstanceId, int PartIndex, string FileId, BatchSettings Settings, DateTimeOffset? BatchStartedAt = null) : ActivityCall(InstanceId)
 {
     /// <inheritdoc />
     public override string Name => ActivityNames.CreateJob;

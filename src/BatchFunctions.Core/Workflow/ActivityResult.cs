@@ -23,6 +23,9 @@ public sealed record ActivityResult(
     /// <summary>A transient failure.</summary>
     public static ActivityResult Retry(ActivityCall call, string error, TimeSpan? retryAfter = null) => new(call, ActivityStatus.Retryable, Error: error, RetryAfter: retryAfter);
 
+    /// <summary>A refusal for a limit that frees up: wait and try again, however often.</summary>
+    public static ActivityResult Wait(ActivityCall call, string reason, TimeSpan? retryAfter = null) => new(call, ActivityStatus.Waiting, Error: reason, RetryAfter: retryAfter);
+
     /// <summary>A permanent failure.</summary>
     public static ActivityResult Fail(ActivityCall call, string error) => new(call, ActivityStatus.Permanent, Error: error);
 }

@@ -14,4 +14,10 @@ public enum ActivityStatus
 
     /// <summary>A failure no retry will fix (the server's message says why).</summary>
     Permanent,
+
+    /// <summary>
+    /// Refused for a limit that frees up as other work ends (a workspace's pending requests, a rate): the same
+    /// call is tried again after a growing wait, and the waits never use up the step's attempts.
+    /// </summary>
+    Waiting,
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Core.Workflow;
 
@@ -55,6 +56,7 @@ public static class BatchDecider
         return result.Status switch
         {
             ActivityStatus.Retryable => ScheduleRetry(state, result, options),
+            ActivityStatus.Waiting => ScheduleRetry(state, result, options, spendsAnAttempt: false),
             ActivityStatus.Permanent => FailStep(state, result),
             _ => Apply(state, result, options),
         };
@@ -84,7 +86,7 @@ public static class BatchDecider
         calls.AddRange(state.Parts
             .Where(p => p.FileId is not null && p.JobId is null)
             .Take(options.MaxParallelParts)
-            .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!)));
+            .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!, state.StartedAt)));
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
         calls.AddRange(CollectCalls(state, withJobs, options));
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
@@ -271,11 +273,11 @@ public static class BatchDecider
         StartedAt = job.StartedAt ?? part.StartedAt,
     };
 
-    private static BatchState ScheduleRetry(BatchState state, ActivityResult result, WorkflowOptions options)
+    private static BatchState ScheduleRetry(BatchState state, ActivityResult result, WorkflowOptions options, bool spendsAnAttempt = true)
     {
         var key = result.Call.StepKey;
         var attempts = state.Retry?.Step == key ? state.Retry.Attempts + 1 : 1;
-        if (attempts >= options.MaxStepAttempts)
+        if (spendsAnAttempt && attempts >= options.MaxStepAttempts)
         {
             return FailStep(state, result with { Error = string.Create(CultureInfo.InvariantCulture, $"{result.Error} (gave up after {attempts} attempts)") });
         }
@@ -314,7 +316,7 @@ public static class BatchDecider
     private static RunActivities Finalize(BatchState state, StopReason? stopping)
     {
         var outcome = OutcomeOf(state, stopping);
-        var failure = outcome == BatchOutcome.Failed ? state.Failure ?? (state.Parts.Any(p => p.JobStatus == "FAILED") ? JobFailure(state) : UncollectedFailure(state) ?? JobFailure(state)) : state.Failure;
+        var failure = outcome == BatchOutcome.Failed ? state.Failure ?? (state.Parts.Any(p => p.JobStatus == BatchJobStatus.Failed.Value) ? JobFailure(state) : UncollectedFailure(state) ?? JobFailure(state)) : state.Failure;
         return new RunActivities([new FinalizeCall(state.InstanceId, state with { Phase = BatchPhase.Finalizing }, outcome, failure)]);
     }
 
@@ -324,9 +326,9 @@ public static class BatchDecider
         StopReason.Cancelled => BatchOutcome.Cancelled,
         StopReason.Failure => BatchOutcome.Failed,
         StopReason.Deadline => BatchOutcome.TimedOut,
-        _ when state.Parts.Any(p => p.JobStatus == "FAILED") => BatchOutcome.Failed,
-        _ when state.Parts.Any(p => p.JobStatus == "TIMEOUT_EXCEEDED") => BatchOutcome.TimedOut,
-        _ when state.Parts.Any(p => p.JobStatus == "CANCELLED") => BatchOutcome.Cancelled,
+        _ when state.Parts.Any(p => p.JobStatus == BatchJobStatus.Failed.Value) => BatchOutcome.Failed,
+        _ when state.Parts.Any(p => p.JobStatus == BatchJobStatus.TimeoutExceeded.Value) => BatchOutcome.TimedOut,
+        _ when state.Parts.Any(p => p.JobStatus == BatchJobStatus.Cancelled.Value) => BatchOutcome.Cancelled,
         _ when state.Parts.Any(HasUncollectedResults) => BatchOutcome.Failed,
         _ => BatchOutcome.Succeeded,
     };
@@ -342,7 +344,7 @@ public static class BatchDecider
 
     private static string? JobFailure(BatchState state)
     {
-        var errors = state.Parts.Where(p => p.JobStatus == "FAILED").SelectMany(p => p.JobErrors ?? []).Distinct().ToList();
+        var errors = state.Parts.Where(p => p.JobStatus == BatchJobStatus.Failed.Value).SelectMany(p => p.JobErrors ?? []).Distinct().ToList();
         return errors.Count == 0 ? "A Mistral job failed without an error message." : "Mistral job failed: " + string.Join("; ", errors);
     }
 
