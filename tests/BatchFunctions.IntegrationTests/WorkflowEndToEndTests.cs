@@ -185,10 +185,26 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task PollJobs_SeveralJobs_ReadsThemAtOnce()
+    public async Task PollJobs_ManyJobs_ReadsThemThroughOneListCall()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "1" });
-        var state = await host.DropAsync("polled.jsonl", Chat(3));
+        var state = await host.DropAsync("listed.jsonl", Chat(10));
+        var created = await host.Driver.RunAsync(state, s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
+        (await host.Admin.DeleteAsync("_emulator/calls")).Dispose();
+
+        var polled = await host.Activities.ExecuteAsync(new PollJobsCall(state.InstanceId, [.. created.Parts.Select(p => p.JobId!)], created.StartedAt));
+
+        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync("_emulator/calls"));
+        var paths = calls.RootElement.EnumerateArray().Where(c => c.GetProperty("method").GetString() == "GET").Select(c => c.GetProperty("path").GetString()).ToList();
+        Assert.Equal(created.Parts.Select(p => p.JobId), ((JobsPayload)polled.Payload!).Jobs.Select(j => j.JobId));
+        Assert.Equal(["/v1/batch/jobs"], paths);
+    }
+
+    [Fact]
+    public async Task PollJobs_FewerJobsThanAListPageIsWorth_ReadsThemAtOnce()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "1" });
+        var state = await host.DropAsync("polled.jsonl", Chat(PollJobsActivity.ListFrom - 1));
         var created = await host.Driver.RunAsync(state, s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
         const string Slow = """{"kind":"slow","count":3,"delay_milliseconds":500,"method":"GET","path_prefix":"/v1/batch/jobs/"}""";
         (await host.Admin.DeleteAsync("_emulator/calls")).Dispose();
@@ -203,7 +219,7 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
             .Select(c => (Start: c.GetProperty("started_milliseconds").GetDouble(), End: c.GetProperty("started_milliseconds").GetDouble() + c.GetProperty("elapsed_milliseconds").GetDouble()))
             .ToList();
         Assert.Equal(created.Parts.Select(p => p.JobId), ((JobsPayload)polled.Payload!).Jobs.Select(j => j.JobId));
-        Assert.Equal(3, reads.Count);
+        Assert.Equal(PollJobsActivity.ListFrom - 1, reads.Count);
         Assert.True(reads.Max(r => r.Start) < reads.Min(r => r.End), $"job reads ran one after another: {string.Join(", ", reads)}");
     }
 

@@ -67,7 +67,7 @@ public sealed record CreateJobCall(string InstanceId, int PartIndex, string File
 }
 
 /// <summary>Refresh every unfinished job in one call.</summary>
-public sealed record PollJobsCall(string InstanceId, IReadOnlyList<string> JobIds) : ActivityCall(InstanceId)
+public sealed record PollJobsCall(string InstanceId, IReadOnlyList<string> JobIds, DateTimeOffset? BatchStartedAt = null) : ActivityCall(InstanceId)
 {
     /// <inheritdoc />
     public override string Name => ActivityNames.PollJobs;

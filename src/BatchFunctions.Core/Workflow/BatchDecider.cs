@@ -92,7 +92,7 @@ public static class BatchDecider
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
         if (active.Count > 0 && state.Poll is { } poll && now >= poll.NextPollAt)
         {
-            calls.Add(new PollJobsCall(state.InstanceId, active));
+            calls.Add(new PollJobsCall(state.InstanceId, active, state.StartedAt));
         }
 
         // Nothing to start (every part is uploaded and has its job, or is waiting on a retry): only the next poll is left.
@@ -123,7 +123,7 @@ public static class BatchDecider
             // not hold back seeing the others end (on the emulator, a poll that processes them).
             if (stopping is null && active.Count > 0 && IsPollDue(state, now))
             {
-                collects.Add(new PollJobsCall(state.InstanceId, active));
+                collects.Add(new PollJobsCall(state.InstanceId, active, state.StartedAt));
             }
 
             return Run(collects);
@@ -145,7 +145,7 @@ public static class BatchDecider
             return Finalize(state, StopReason.Deadline);
         }
 
-        return IsPollDue(state, now) ? Run(new PollJobsCall(state.InstanceId, active)) : WaitForPoll(state, now);
+        return IsPollDue(state, now) ? Run(new PollJobsCall(state.InstanceId, active, state.StartedAt)) : WaitForPoll(state, now);
     }
 
     private static bool IsPollDue(BatchState state, DateTimeOffset now) => now >= (state.Poll?.NextPollAt ?? now);
