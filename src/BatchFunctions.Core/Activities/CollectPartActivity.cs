@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Azure.Storage;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;

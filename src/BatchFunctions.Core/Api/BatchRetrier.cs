@@ -6,7 +6,6 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;

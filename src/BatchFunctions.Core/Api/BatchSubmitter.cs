@@ -6,7 +6,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;

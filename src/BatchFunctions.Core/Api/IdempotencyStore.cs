@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;

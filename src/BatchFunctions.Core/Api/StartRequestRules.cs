@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Settings;
