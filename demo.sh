@@ -67,6 +67,6 @@ if [ "$status" -eq 0 ]; then
   echo "  head -n 3 $out/results.jsonl    # the answers, in input order"
   echo "  ./batchfn validate my-requests.jsonl    # check a file of your own (export PATH=\"\$PWD:\$PATH\" to type batchfn)"
   echo "  ./demo.sh my-requests.jsonl    # and run it end to end the same way"
-  echo "  ./batchfn serve    # the runner as a service (then: ./batchfn submit my-requests.jsonl --wait); README 'Azure' to deploy"
+  echo "  ./batchfn serve    # the runner as a service (then: ./batchfn submit my-requests.jsonl --wait); README 'Deploying to Azure' to deploy"
 fi
 exit "$status"
