@@ -49,7 +49,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MistralClientOptions>, MistralClientOptionsValidator>());
 
-        services.AddHttpClient<MistralClient>((provider, client) =>
+        var mistralClient = services.AddHttpClient<MistralClient>((provider, client) =>
             {
                 var options = provider.GetRequiredService<IOptions<MistralClientOptions>>().Value;
                 var address = options.BaseAddress.AbsoluteUri;
@@ -64,16 +64,21 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
             // The factory's default request logging puts raw header values, the bearer token included, into
             // its structured log state (only the rendered text is redacted), where any structured sink would
             // store them. MistralClient logs its own calls instead: method, path, status, ids.
-            .RemoveAllLoggers()
-            .AddResilienceHandler("mistral", (pipeline, context) =>
-            {
-                var provider = context.ServiceProvider;
-                MistralResilience.Configure(
-                    pipeline,
-                    provider.GetRequiredService<IOptions<MistralClientOptions>>().Value,
-                    provider.GetRequiredService<TimeProvider>(),
-                    provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MistralClient).FullName!));
-            });
+            .RemoveAllLoggers();
+        mistralClient.AddResilienceHandler("mistral", (pipeline, context) =>
+        {
+            var provider = context.ServiceProvider;
+            MistralResilience.Configure(
+                pipeline,
+                provider.GetRequiredService<IOptions<MistralClientOptions>>().Value,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MistralClient).FullName!));
+        });
+
+        // Inside the retries: every attempt spends the process's budget.
+        mistralClient.AddHttpMessageHandler<MistralBudgetHandler>();
+        services.TryAddSingleton<MistralRequestBudget>();
+        services.TryAddTransient<MistralBudgetHandler>();
 
         AddStorage(services, configuration);
         services.AddOptions<WorkflowOptions>().Bind(configuration.GetSection(WorkflowOptions.SectionName));

@@ -12,6 +12,12 @@ public sealed class MistralClientOptions
     /// <summary>The API key, sent as a bearer token. Never logged.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// A name for this Mistral that stays when its address changes (the built-in emulator's port is new each
+    /// time); batches are bound to it instead of <see cref="BaseAddress"/>. Null: the address.
+    /// </summary>
+    public string? Identity { get; set; }
+
     /// <summary>Time for one attempt of an ordinary call, until the response headers arrive.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
@@ -33,6 +39,12 @@ public sealed class MistralClientOptions
 
     /// <summary>The most inline requests one job accepts (the published limit is 10,000).</summary>
     public int MaxInlineRequests { get; set; } = 10_000;
+
+    /// <summary>
+    /// Requests per second that every Mistral call of this process shares, whichever batch makes it (retries
+    /// included); 0 for no budget. A 429 that says how long to wait pauses every call for that long either way.
+    /// </summary>
+    public double MaxRequestsPerSecond { get; set; }
 
     /// <inheritdoc />
     public override string ToString() =>

@@ -42,6 +42,11 @@ internal sealed class MistralClientOptionsValidator : IValidateOptions<MistralCl
             failures.Add("Mistral:RetryBaseDelay must be positive and Mistral:MaxRetryDelay not negative.");
         }
 
+        if (options.MaxRequestsPerSecond < 0 || double.IsNaN(options.MaxRequestsPerSecond))
+        {
+            failures.Add("Mistral:MaxRequestsPerSecond must be 0 (no budget) or more.");
+        }
+
         if (options.MaxInlineRequests < 1)
         {
             failures.Add("Mistral:MaxInlineRequests must be at least 1.");
