@@ -1,3 +1,4 @@
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -12,7 +13,7 @@ namespace BatchFunctions.FunctionApp;
 /// continues as new every few dozen steps. Every decision is the decider's, made with the options kept in
 /// the batch's state.
 /// </summary>
-public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
+public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options, IOptions<MistralClientOptions> mistral)
 {
     /// <summary>Versioned: a deploy may meet batches that run for a day.</summary>
     public const string Name = "BatchOrchestrator_v1";
@@ -30,7 +31,7 @@ public sealed class BatchOrchestrator(IOptions<WorkflowOptions> options)
 
         // State written before the options were kept in it takes them from configuration, once: every replay of
         // this generation then decides with the same values, and later generations carry them.
-        state = state.Upgrade(options.Value);
+        state = state.Upgrade(options.Value, MistralBinding.Of(mistral.Value));
         var workflow = state.Workflow!;
         var activityOptions = new TaskOptions(new TaskRetryOptions(new RetryPolicy(Math.Max(1, workflow.ActivityAttempts), workflow.ActivityRetryDelay, 2, TimeSpan.FromMinutes(2))));
         var driver = new DurableDriver(context, context.WaitForExternalEvent<bool>(CancelEvent), activityOptions);

@@ -1,3 +1,4 @@
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.DurableTask;
@@ -11,7 +12,7 @@ namespace BatchFunctions.FunctionApp;
 /// Starts the orchestration of a batch unless it exists: triggers are at least once and one upload can
 /// raise several events, so an existing instance is returned, never replaced, also when two starts race.
 /// </summary>
-public sealed class BatchStarter(BatchStorage storage, StartClaims claims, IOptions<WorkflowOptions> options, TimeProvider timeProvider, ILogger<BatchStarter> logger)
+public sealed class BatchStarter(BatchStorage storage, StartClaims claims, IOptions<WorkflowOptions> options, IOptions<MistralClientOptions> mistral, TimeProvider timeProvider, ILogger<BatchStarter> logger)
 {
     /// <summary>Starts the batch of <paramref name="source"/>, or finds it; returns its id and whether it was new.</summary>
     public async Task<(string InstanceId, bool Started)> StartAsync(DurableTaskClient client, BatchSource source, CancellationToken cancellationToken)
@@ -36,7 +37,7 @@ public sealed class BatchStarter(BatchStorage storage, StartClaims claims, IOpti
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
                 BatchOrchestrator.Name,
-                BatchState.Start(instanceId, source, timeProvider.GetUtcNow(), options.Value),
+                BatchState.Start(instanceId, source, timeProvider.GetUtcNow(), options.Value, MistralBinding.Of(mistral.Value)),
                 new StartOrchestrationOptions(InstanceId: instanceId),
                 cancellationToken);
         }

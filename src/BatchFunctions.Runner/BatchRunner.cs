@@ -1,4 +1,5 @@
 using BatchFunctions.Core.Activities;
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
@@ -20,6 +21,7 @@ public sealed class BatchRunner(
     TimeProvider timeProvider,
     IOptions<WorkflowOptions> options,
     IOptions<RunnerOptions> runnerOptions,
+    IOptions<MistralClientOptions> mistral,
     ILogger<BatchRunner> logger)
 {
     /// <summary>Starts the batch of <paramref name="source"/>, or finds the one already started: triggers are at least once.</summary>
@@ -34,7 +36,7 @@ public sealed class BatchRunner(
         }
 
         var instanceId = BatchInstanceId.From(source);
-        var result = await store.CreateOrLoadAsync(BatchState.Start(instanceId, source, timeProvider.GetUtcNow(), options.Value), cancellationToken);
+        var result = await store.CreateOrLoadAsync(BatchState.Start(instanceId, source, timeProvider.GetUtcNow(), options.Value, MistralBinding.Of(mistral.Value)), cancellationToken);
         RunnerLog.Start(logger, instanceId, result.Created ? "started" : result.Expired ? "expired already" : "found");
         return result;
     }
@@ -98,7 +100,7 @@ public sealed class BatchRunner(
             return new StepResult(null, null, Busy: false);
         }
 
-        state = state.Upgrade(options.Value);
+        state = state.Upgrade(options.Value, MistralBinding.Of(mistral.Value));
         var workflow = state.Workflow!;
         var driver = new RunnerDriver(this, activities, timeProvider, version, progress, token);
         var turn = await WorkflowLoop.RunAsync(state, workflow, driver, logger);

@@ -185,6 +185,47 @@ public sealed class WorkflowEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_BatchOfAnotherMistral_CallsNoMistralHereAndWaitsSayingWhy()
+    {
+        // Started with MISTRAL_API_KEY set, then found by a host that talks to the emulator.
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        var state = (await host.DropAsync("elsewhere.jsonl", Chat(3))) with { Mistral = new MistralBinding("https://api.mistral.ai/", "0123456789abcdef") };
+
+        var waiting = await host.Driver.RunAsync(state, s => s.Retry?.LastError?.StartsWith("Waiting for its Mistral", StringComparison.Ordinal) == true);
+
+        Assert.Null(waiting.Outcome);
+        Assert.Contains($"started against https://api.mistral.ai/; this host talks to {host.Binding.Address}", waiting.Retry!.LastError, StringComparison.Ordinal);
+        using var calls = JsonDocument.Parse(await host.Admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative)));
+        Assert.DoesNotContain(calls.RootElement.EnumerateArray(), c => c.GetProperty("path").GetString()!.StartsWith("/v1/", StringComparison.Ordinal));
+        Assert.Equal(BatchStatus.From(waiting, host.Clock.GetUtcNow()).LastError, waiting.Retry.LastError);
+    }
+
+    [Fact]
+    public async Task Run_HostSwitchedToAnotherMistralWhileJobsRun_LeavesTheJobsAloneAndFinishesBackAtTheFirst()
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "2" });
+        var polling = await host.Driver.RunAsync(await host.DropAsync("switched.jsonl", Chat(4)), s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
+        (await host.Admin.DeleteAsync(new Uri("_emulator/calls", UriKind.Relative))).Dispose();
+
+        // The host now talks to another Mistral (or another key): the batch's jobs are not its to poll or fail.
+        var other = host.Binding with { KeyFingerprint = "ffffffffffffffff" };
+        var waiting = await host.Driver.RunAsync(polling with { Mistral = other }, s => s.Retry?.LastError?.StartsWith("Waiting for its Mistral", StringComparison.Ordinal) == true);
+        using (var calls = JsonDocument.Parse(await host.Admin.GetStringAsync(new Uri("_emulator/calls", UriKind.Relative))))
+        {
+            Assert.Empty(calls.RootElement.EnumerateArray());
+        }
+
+        Assert.Null(waiting.Outcome);
+        Assert.Equal(polling.Parts.Select(p => p.JobId), waiting.Parts.Select(p => p.JobId));
+        Assert.Contains("another API key", waiting.Retry!.LastError, StringComparison.Ordinal);
+
+        // Back on a host of its own Mistral, the batch finishes with every answer.
+        var done = await host.Driver.RunAsync(waiting with { Mistral = host.Binding });
+        Assert.Equal(BatchOutcome.Succeeded, done.Outcome);
+        Assert.Equal(4, Lines(await WorkflowTestHost.ReadTextAsync(host.Storage.Output, BlobLayout.Results("switched.jsonl", done.InstanceId))).Count);
+    }
+
+    [Fact]
     public async Task PollJobs_ManyJobs_ReadsThemThroughOneListCall()
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Batch:MaxRequestsPerPart"] = "1" });

@@ -50,6 +50,9 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public BatchActivities Activities => _services.GetRequiredService<BatchActivities>();
 
+    /// <summary>The Mistral this host's batches belong to.</summary>
+    public MistralBinding Binding => MistralBinding.Of(_services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MistralClientOptions>>().Value);
+
     public BatchFunctions.Core.Api.BatchSubmitter Submitter => _services.GetRequiredService<BatchFunctions.Core.Api.BatchSubmitter>();
 
     /// <summary>What the workflow downloaded from each blob, for tests that count reads.</summary>
@@ -113,7 +116,7 @@ public sealed class WorkflowTestHost : IAsyncDisposable
         var blob = Storage.Input.GetBlobClient(name);
         var uploaded = await blob.UploadAsync(BinaryData.FromString(content), new BlobUploadOptions { Metadata = metadata });
         var source = new BatchSource(Storage.AccountName, Storage.Options.InputContainer, name, uploaded.Value.ETag.ToString());
-        return BatchState.Start(BatchInstanceId.From(source), source, Clock.GetUtcNow());
+        return BatchState.Start(BatchInstanceId.From(source), source, Clock.GetUtcNow()) with { Mistral = Binding };
     }
 
     public static async Task<string> ReadTextAsync(BlobContainerClient container, string name) =>

@@ -138,6 +138,9 @@ internal static class LocalServices
         var emulator = await MistralEmulatorServer.StartAsync(cancellationToken: cancellationToken);
         settings["Mistral:BaseAddress"] = emulator.BaseAddress.ToString();
         settings["Mistral:ApiKey"] = "emulator";
+
+        // Its port is new each time: batches are bound to the built-in emulator by this name instead.
+        settings["Mistral:Identity"] = "the built-in emulator";
         await output.WriteLineAsync($"Mistral: the built-in emulator at {emulator.BaseAddress} (set MISTRAL_API_KEY to use the real API)");
         return emulator;
     }

@@ -2,6 +2,7 @@ using Azure;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BatchFunctions.Core.Activities;
 
@@ -21,12 +22,22 @@ public sealed partial class BatchActivities(
     CancelJobsActivity cancel,
     CollectPartActivity collect,
     FinalizeActivity finalize,
+    IOptions<MistralClientOptions> mistral,
     ILogger<BatchActivities> logger)
 {
+    private readonly MistralBinding _host = MistralBinding.Of(mistral.Value);
+
     /// <summary>Runs any activity call; unexpected exceptions (bugs) propagate.</summary>
     public async Task<ActivityResult> ExecuteAsync(ActivityCall call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
+        if (call is not (ValidateInputCall or RejectInputCall or StagePartsCall) && call.Mistral?.Mismatch(_host) is { } elsewhere)
+        {
+            // Another Mistral's batch: nothing is sent here, and the batch waits (its attempts unspent) for its own.
+            ActivityLog.Failed(logger, call.Name, call.InstanceId, ActivityStatus.Waiting.ToString(), nameof(MistralBinding));
+            return ActivityResult.Wait(call, elsewhere, TimeSpan.FromMinutes(1));
+        }
+
         try
         {
             var result = call switch

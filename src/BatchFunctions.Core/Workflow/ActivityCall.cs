@@ -23,6 +23,9 @@ public abstract record ActivityCall(string InstanceId)
     /// <summary>Identifies the step for retries: the activity and, for per-part calls, the part.</summary>
     [JsonIgnore]
     public virtual string StepKey => Name;
+
+    /// <summary>The Mistral the batch belongs to: a call to Mistral is made only by a host configured for it.</summary>
+    public Mistral.MistralBinding? Mistral { get; init; }
 }
 
 /// <summary>Validate the input and resolve its settings.</summary>

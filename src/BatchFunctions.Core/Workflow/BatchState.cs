@@ -25,6 +25,10 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="CompletedAt">When it completed.</param>
 /// <param name="Cost">What it cost at batch prices, from the usage Mistral reported (set by finalize).</param>
 /// <param name="Steps">Steps decided so far, so that a driver can restart its history now and then.</param>
+/// <param name="Mistral">
+/// The Mistral the batch started against (its address and a fingerprint of its key, never the key): every call
+/// to Mistral is made only by a host configured for it; null in state written before batches kept it.
+/// </param>
 /// <param name="Workflow">
 /// The workflow options in force when the batch started, kept so that a deploy that changes a setting does
 /// not change decisions a replaying orchestration already made; null in state written before they were kept.
@@ -51,9 +55,9 @@ public sealed record BatchState(
     DateTimeOffset? CompletedAt = null,
     int Steps = 0,
     WorkflowOptions? Workflow = null,
-    Pricing.BatchCost? Cost = null)
+    Pricing.BatchCost? Cost = null,
+    Mistral.MistralBinding? Mistral = null)
 {
-    /// <summary>The schema written by this code.</summary>
     /// <summary>The schema this code writes: 2 always keeps the workflow options, which state of schema 1 may lack.</summary>
     public const int CurrentSchemaVersion = 2;
 
@@ -66,18 +70,19 @@ public sealed record BatchState(
     /// current state: state of schema 1 without its workflow options takes <paramref name="current"/>, which it
     /// then keeps for the rest of its life.
     /// </summary>
-    public BatchState Upgrade(WorkflowOptions current)
+    /// <remarks>A batch that does not say which Mistral it started against takes <paramref name="mistral"/>, the loading host's.</remarks>
+    public BatchState Upgrade(WorkflowOptions current, Mistral.MistralBinding? mistral = null)
     {
         ArgumentNullException.ThrowIfNull(current);
-        return SchemaVersion >= CurrentSchemaVersion && Workflow is not null
+        return SchemaVersion >= CurrentSchemaVersion && Workflow is not null && (Mistral is not null || mistral is null)
             ? this
-            : this with { SchemaVersion = CurrentSchemaVersion, Workflow = Workflow ?? current.Snapshot() };
+            : this with { SchemaVersion = CurrentSchemaVersion, Workflow = Workflow ?? current.Snapshot(), Mistral = Mistral ?? mistral };
     }
 
-    /// <summary>A new batch that keeps <paramref name="options"/> for its whole life.</summary>
-    public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now, WorkflowOptions options)
+    /// <summary>A new batch that keeps <paramref name="options"/> and the Mistral it starts against for its whole life.</summary>
+    public static BatchState Start(string instanceId, BatchSource source, DateTimeOffset now, WorkflowOptions options, Mistral.MistralBinding? mistral = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Start(instanceId, source, now) with { Workflow = options.Snapshot() };
+        return Start(instanceId, source, now) with { Workflow = options.Snapshot(), Mistral = mistral };
     }
 }

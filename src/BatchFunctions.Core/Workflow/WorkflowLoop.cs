@@ -57,7 +57,9 @@ public static class WorkflowLoop
 
                 if (step < maxSteps)
                 {
-                    running.StartNew(decision, driver.CallActivityAsync);
+                    // Each call carries the batch's Mistral, so that no host calls another Mistral for it.
+                    var mistral = state.Mistral;
+                    running.StartNew(decision, call => driver.CallActivityAsync(call with { Mistral = mistral }));
                 }
 
                 // Once the cancel is in the state, a cancel has nothing more to say: listening for it again
