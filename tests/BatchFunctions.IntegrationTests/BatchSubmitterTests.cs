@@ -7,6 +7,24 @@ namespace BatchFunctions.IntegrationTests;
 [Collection(AzuriteTests.Name)]
 public sealed class BatchSubmitterTests(AzuriteFixture azurite)
 {
+    [Theory]
+    [InlineData("null")]
+    [InlineData("not json")]
+    public async Task AcquireAsync_KeyBlobThatHoldsNoRecord_IsTakenOverInsteadOfLoopedOn(string content)
+    {
+        await using var host = await WorkflowTestHost.StartAsync(azurite);
+        await host.Storage.Staging.CreateIfNotExistsAsync();
+        var name = "idempotency/" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("damaged-key"u8)) + ".json";
+        await host.Storage.Staging.GetBlobClient(name).UploadAsync(BinaryData.FromString(content));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        var acquired = await host.Idempotency.AcquireAsync("damaged-key", patience.Token);
+
+        Assert.NotNull(acquired.Claim);
+        await acquired.Claim.DisposeAsync();
+        Assert.False((await host.Storage.Staging.GetBlobClient(name).ExistsAsync()).Value);
+    }
+
     [Fact]
     public async Task ResolveAsync_InlineRequests_WritesThemWithTheirSettingsAsMetadata()
     {

@@ -50,6 +50,8 @@ public sealed class WorkflowTestHost : IAsyncDisposable
 
     public BatchActivities Activities => _services.GetRequiredService<BatchActivities>();
 
+    public BatchFunctions.Core.Api.IdempotencyStore Idempotency => _services.GetRequiredService<BatchFunctions.Core.Api.IdempotencyStore>();
+
     /// <summary>The Mistral this host's batches belong to.</summary>
     public MistralBinding Binding => MistralBinding.Of(_services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MistralClientOptions>>().Value);
 

@@ -176,13 +176,26 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
         return decision;
     }
 
-    /// <summary>The record in <paramref name="blob"/> and its ETag, or null when there is none.</summary>
+    /// <summary>
+    /// The record in <paramref name="blob"/> and its ETag, or null when there is none. A blob that holds no
+    /// record (damaged, or written by hand) reads as a claim long expired, so that the next request takes it over.
+    /// </summary>
     internal static async Task<(IdempotencyRecord Record, ETag ETag)?> ReadAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
     {
         try
         {
             var content = (await blob.DownloadContentAsync(cancellationToken)).Value;
-            return JsonSerializer.Deserialize(content.Content.ToMemory().Span, BatchJsonContext.Readable.IdempotencyRecord) is { } record ? (record, content.Details.ETag) : null;
+            IdempotencyRecord? record;
+            try
+            {
+                record = JsonSerializer.Deserialize(content.Content.ToMemory().Span, BatchJsonContext.Readable.IdempotencyRecord);
+            }
+            catch (JsonException)
+            {
+                record = null;
+            }
+
+            return (record ?? new IdempotencyRecord(null, null, DateTimeOffset.MinValue), content.Details.ETag);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
