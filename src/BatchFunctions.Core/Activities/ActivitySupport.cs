@@ -3,9 +3,9 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 
@@ -70,6 +70,24 @@ internal static class Merging
     /// <summary>How the input is cut into parts, from the batch defaults.</summary>
     public static JsonlSplitOptions SplitOptions(BatchDefaultsOptions defaults) =>
         new() { MaxRequestsPerPart = defaults.MaxRequestsPerPart, MaxBytesPerPart = defaults.MaxBytesPerPart, MaxLineBytes = defaults.MaxLineBytes };
+}
+
+/// <summary>How the activities look for a batch's own jobs in Mistral's job list.</summary>
+internal static class BatchJobLists
+{
+    /// <summary>
+    /// The list narrowed to jobs tagged <paramref name="tags"/> that this key made since the batch started. The
+    /// narrowing is only a hint (how Mistral applies a metadata query is undocumented): callers still check what
+    /// they take.
+    /// </summary>
+    public static BatchJobListQuery Narrowed(IReadOnlyDictionary<string, string> tags, DateTimeOffset? batchStartedAt) => new()
+    {
+        Metadata = tags,
+        CreatedByMe = true,
+
+        // A day's margin: the batch's start is on this host's clock, the jobs' on Mistral's.
+        CreatedAfter = batchStartedAt?.AddDays(-1),
+    };
 }
 
 /// <summary>What the workflow keeps of a Mistral job.</summary>

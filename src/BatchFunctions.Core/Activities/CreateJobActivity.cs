@@ -1,8 +1,8 @@
 using System.Globalization;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Logging;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 
@@ -48,15 +48,7 @@ public sealed class CreateJobActivity(MistralClient mistral, ILogger<CreateJobAc
     /// </summary>
     private async Task<BatchJob?> FindOursAsync(CreateJobCall call, Dictionary<string, string> tags, CancellationToken cancellationToken)
     {
-        var query = new BatchJobListQuery
-        {
-            Metadata = tags,
-            CreatedByMe = true,
-
-            // A day's margin: the batch's start is on this host's clock, the jobs' on Mistral's.
-            CreatedAfter = call.BatchStartedAt?.AddDays(-1),
-            OldestFirst = true,
-        };
+        var query = BatchJobLists.Narrowed(tags, call.BatchStartedAt) with { OldestFirst = true };
         await foreach (var job in mistral.GetAllBatchJobsAsync(query, cancellationToken))
         {
             if (job.Metadata is { } metadata && tags.All(tag => metadata.TryGetValue(tag.Key, out var value) && value == tag.Value))

@@ -48,15 +48,7 @@ public sealed class PollJobsActivity(MistralClient mistral) : IBatchActivity<Pol
     {
         var wanted = new HashSet<string>(call.JobIds, StringComparer.Ordinal);
         var found = new Dictionary<string, JobSnapshot>(StringComparer.Ordinal);
-        var query = new BatchJobListQuery
-        {
-            Metadata = new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = call.InstanceId },
-            CreatedByMe = true,
-
-            // A day's margin: the batch's start is on this host's clock, the jobs' on Mistral's.
-            CreatedAfter = call.BatchStartedAt?.AddDays(-1),
-            PageSize = PageSize,
-        };
+        var query = BatchJobLists.Narrowed(new Dictionary<string, string> { [BatchSettingsResolver.InstanceKey] = call.InstanceId }, call.BatchStartedAt) with { PageSize = PageSize };
         var budget = ((wanted.Count / PageSize) + 2) * PageSize;
         try
         {
