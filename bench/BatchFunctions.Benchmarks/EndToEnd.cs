@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;

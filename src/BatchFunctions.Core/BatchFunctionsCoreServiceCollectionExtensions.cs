@@ -5,6 +5,7 @@ using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +14,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core;
 

@@ -2,7 +2,6 @@ using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BatchFunctions.FunctionApp;

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using BatchFunctions.Core;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using System.Text;
 using Azure.Storage.Blobs.Models;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;

@@ -1,5 +1,4 @@
 using Azure.Storage.Blobs.Models;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using BatchFunctions.Core.Api;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchFunctions.IntegrationTests;
 

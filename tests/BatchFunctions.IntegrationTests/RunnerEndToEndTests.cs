@@ -2,12 +2,8 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs.Specialized;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Workflow;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.IntegrationTests;
 

@@ -1,4 +1,3 @@
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Settings;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using BatchFunctions.MistralEmulator;
-using Microsoft.Extensions.Hosting;
 
 namespace BatchFunctions.Cli.Commands;
 

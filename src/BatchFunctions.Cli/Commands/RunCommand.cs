@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Globalization;
-using System.Text.Json;
 using Azure.Storage.Blobs.Models;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using BatchFunctions.MistralEmulator;
@@ -13,7 +11,6 @@ using BatchFunctions.Runner;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;

@@ -3,10 +3,10 @@ using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

@@ -1,9 +1,9 @@
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

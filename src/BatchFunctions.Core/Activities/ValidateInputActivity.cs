@@ -2,10 +2,10 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Activities;
 

@@ -1,17 +1,13 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Pipelines;
-using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
-using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Api;
 

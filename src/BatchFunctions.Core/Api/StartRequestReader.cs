@@ -1,10 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using BatchFunctions.Core.Jsonl;
 using BatchFunctions.Core.Pricing;
+using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.Extensions.Options;
-using BatchFunctions.Core.Storage;
 
 namespace BatchFunctions.Core.Api;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using BatchFunctions.Core.Mistral;
-using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Settings;
+using BatchFunctions.Core.Storage;
 
 namespace BatchFunctions.Core.Api;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Core.Jsonl;

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 
 namespace BatchFunctions.Core.Mistral;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Workflow;
-using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Settings;
 

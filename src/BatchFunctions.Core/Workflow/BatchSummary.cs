@@ -1,5 +1,4 @@
 using BatchFunctions.Core.Jsonl;
-using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Core.Workflow;
 

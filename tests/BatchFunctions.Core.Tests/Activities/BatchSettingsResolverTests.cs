@@ -1,4 +1,3 @@
-using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Settings;
 
 namespace BatchFunctions.Core.Tests.Activities;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using BatchFunctions.Core.Mistral;
 
 namespace BatchFunctions.Core.Tests.Mistral;
 
