@@ -97,9 +97,9 @@ internal static class AdminEndpoints
     private static async Task<IResult> UpdateSettingsAsync(HttpContext context, EmulatorStore store)
     {
         var update = await ReadAsync(context, EmulatorJsonContext.Default.SettingsDto);
-        if (update is null || update.QueueDelaySeconds < 0 || update.CancellationDelaySeconds < 0)
+        if (update is null || update.QueueDelaySeconds < 0 || update.CancellationDelaySeconds < 0 || update.MaxApiRequestsPerSecond < 0)
         {
-            return Results.Problem("Delays must not be negative.", statusCode: 400);
+            return Results.Problem("Delays and limits must not be negative.", statusCode: 400);
         }
 
         var current = store.Settings;
@@ -108,7 +108,8 @@ internal static class AdminEndpoints
             update.RequestsPerSecond ?? current.RequestsPerSecond,
             update.CancellationDelaySeconds is { } cancel ? TimeSpan.FromSeconds(cancel) : current.CancellationDelay,
             update.IgnoreListMetadata ?? current.IgnoreListMetadata,
-            update.MaxPendingRequests ?? current.MaxPendingRequests);
+            update.MaxPendingRequests ?? current.MaxPendingRequests,
+            update.MaxApiRequestsPerSecond ?? current.MaxApiRequestsPerSecond);
         return Results.NoContent();
     }
 

@@ -5,10 +5,10 @@ using Microsoft.Extensions.Options;
 namespace BatchFunctions.MistralEmulator;
 
 /// <summary>
-/// In front of <c>/v1</c>: stamps a request id, checks the bearer token, injects the configured faults and
-/// records each call with the status it got.
+/// In front of <c>/v1</c>: stamps a request id, checks the bearer token, holds the workspace's rate limit,
+/// injects the configured faults and records each call with the status it got.
 /// </summary>
-internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faults, CallRecorder calls, IOptions<MistralEmulatorOptions> options)
+internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faults, CallRecorder calls, ApiRateLimiter limiter, EmulatorStore store, IOptions<MistralEmulatorOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -38,6 +38,13 @@ internal sealed class ApiGateMiddleware(RequestDelegate next, FaultInjector faul
         if (!IsAuthorized(request))
         {
             await EmulatorErrors.Unauthorized(requestId).ExecuteAsync(context);
+            return;
+        }
+
+        if (limiter.TryTake(store.Settings.MaxApiRequestsPerSecond) is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await EmulatorErrors.RateLimited().ExecuteAsync(context);
             return;
         }
 

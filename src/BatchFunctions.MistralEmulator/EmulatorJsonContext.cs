@@ -63,7 +63,7 @@ internal sealed record DeletedDto(string Id, string Object, bool Deleted);
 
 internal sealed record UrlDto(string Url);
 
-internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPerSecond, double? CancellationDelaySeconds, bool? IgnoreListMetadata = null, long? MaxPendingRequests = null);
+internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPerSecond, double? CancellationDelaySeconds, bool? IgnoreListMetadata = null, long? MaxPendingRequests = null, double? MaxApiRequestsPerSecond = null);
 
 /// <summary>A job of another user of the workspace, for <c>POST /_emulator/foreign-jobs</c>.</summary>
 internal sealed record ForeignJobDto(Dictionary<string, string>? Metadata, string? Owner = null);

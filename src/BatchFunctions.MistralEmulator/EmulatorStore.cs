@@ -19,7 +19,7 @@ internal sealed class EmulatorStore : IDisposable
         Directory = _ownsDirectory
             ? System.IO.Directory.CreateTempSubdirectory("mistral-emulator-").FullName
             : System.IO.Directory.CreateDirectory(value.StorageDirectory!).FullName;
-        _settings = new EmulatorSettings(value.QueueDelay, value.RequestsPerSecond, value.CancellationDelay, MaxPendingRequests: value.MaxPendingRequests);
+        _settings = new EmulatorSettings(value.QueueDelay, value.RequestsPerSecond, value.CancellationDelay, MaxPendingRequests: value.MaxPendingRequests, MaxApiRequestsPerSecond: value.MaxApiRequestsPerSecond);
     }
 
     public string Directory { get; }
@@ -111,7 +111,7 @@ internal sealed class EmulatorStore : IDisposable
             _outcomes.Clear();
         }
 
-        Settings = new EmulatorSettings(options.QueueDelay, options.RequestsPerSecond, options.CancellationDelay, MaxPendingRequests: options.MaxPendingRequests);
+        Settings = new EmulatorSettings(options.QueueDelay, options.RequestsPerSecond, options.CancellationDelay, MaxPendingRequests: options.MaxPendingRequests, MaxApiRequestsPerSecond: options.MaxApiRequestsPerSecond);
     }
 
     public void Dispose()

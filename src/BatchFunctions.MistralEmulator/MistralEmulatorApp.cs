@@ -41,6 +41,7 @@ public static class MistralEmulatorApp
         builder.Services.AddSingleton<EmulatorStore>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddSingleton<FaultInjector>();
+        builder.Services.AddSingleton<ApiRateLimiter>();
         builder.Services.AddSingleton<CallRecorder>();
         builder.Services.AddSingleton<SignedUrlSigner>();
         builder.Services.AddProblemDetails();

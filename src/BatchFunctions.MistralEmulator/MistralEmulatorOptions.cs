@@ -28,6 +28,12 @@ public sealed class MistralEmulatorOptions
     /// </summary>
     public long MaxPendingRequests { get; set; }
 
+    /// <summary>
+    /// The workspace's rate limit: API calls per second, all keys together, past which a call is answered 429 with
+    /// <c>Retry-After</c> (as Mistral's gateway does). 0 or less: no limit.
+    /// </summary>
+    public double MaxApiRequestsPerSecond { get; set; }
+
     /// <summary>How long CANCELLATION_REQUESTED lasts before CANCELLED.</summary>
     public TimeSpan CancellationDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -55,6 +55,31 @@ public sealed partial class MistralEmulatorApiTests : IAsyncLifetime
         Assert.True(fast < slow, $"the fast call after it took {fast} ms, the slow one {slow} ms");
     }
 
+    [Fact]
+    public async Task Calls_PastTheWorkspacesRateLimit_Answer429WithRetryAfterUntilTheSecondPasses()
+    {
+        using (var limit = new StringContent("""{"max_api_requests_per_second": 2}""", Encoding.UTF8, "application/json"))
+        {
+            (await _http.PutAsync(new Uri("_emulator/settings", UriKind.Relative), limit)).EnsureSuccessStatusCode();
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        string? retryAfter = null;
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await _http.GetAsync(new Uri("v1/files", UriKind.Relative));
+            statuses.Add(response.StatusCode);
+            retryAfter ??= response.Headers.RetryAfter?.ToString();
+        }
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        using var after = await _http.GetAsync(new Uri("v1/files", UriKind.Relative));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal("1", retryAfter);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("Bearer wrong")]

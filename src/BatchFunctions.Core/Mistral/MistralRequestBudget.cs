@@ -22,10 +22,12 @@ public sealed class MistralRequestBudget : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.Value.MaxRequestsPerSecond is > 0 and var perSecond)
         {
-            // One token each 1/rate seconds, and a burst of at most one second's worth.
+            // One token each 1/rate seconds and no burst: a full bucket of a second's worth, spent at once, then topped
+            // up by a timer tick that may come a moment later, puts more than the rate into one second, and a workspace
+            // limited to that rate answers 429 (the emulator's standing limit does).
             _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
             {
-                TokenLimit = Math.Max(1, (int)Math.Ceiling(perSecond)),
+                TokenLimit = 1,
                 TokensPerPeriod = 1,
                 ReplenishmentPeriod = TimeSpan.FromSeconds(1 / perSecond),
                 QueueLimit = int.MaxValue,

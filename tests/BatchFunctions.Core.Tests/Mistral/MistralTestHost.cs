@@ -41,7 +41,8 @@ public sealed class MistralTestHost : IAsyncDisposable
 
     public static async Task<MistralTestHost> StartAsync(
         Action<MistralEmulatorOptions>? emulator = null,
-        IDictionary<string, string?>? clientSettings = null)
+        IDictionary<string, string?>? clientSettings = null,
+        bool emulatorOnWallClock = false)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var server = await MistralEmulatorServer.StartAsync(
@@ -53,7 +54,7 @@ public sealed class MistralTestHost : IAsyncDisposable
                 options.CancellationDelay = TimeSpan.FromSeconds(2);
                 emulator?.Invoke(options);
             },
-            clock);
+            emulatorOnWallClock ? TimeProvider.System : clock);
 
         var settings = new Dictionary<string, string?>
         {
