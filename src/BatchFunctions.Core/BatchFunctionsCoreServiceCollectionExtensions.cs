@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
+using BatchFunctions.Core.Capacity;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Pricing;
 using BatchFunctions.Core.Settings;
@@ -134,6 +135,7 @@ public static class BatchFunctionsCoreServiceCollectionExtensions
         services.AddTransient<BatchFiles>();
         services.AddTransient<BatchCompletion>();
         services.AddSingleton<MergeGate>();
+        services.AddTransient<WorkspaceCapacity>();
         services.AddTransient<StartClaims>();
         services.AddTransient<BatchSubmitter>();
         services.AddTransient<IdempotencyStore>();

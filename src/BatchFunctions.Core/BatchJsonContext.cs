@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Api;
+using BatchFunctions.Core.Capacity;
 using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Core;
@@ -26,6 +27,7 @@ namespace BatchFunctions.Core;
 [JsonSerializable(typeof(IdempotencyRecord))]
 [JsonSerializable(typeof(DryRunResponse))]
 [JsonSerializable(typeof(CombinedSummary))]
+[JsonSerializable(typeof(CapacityLedger))]
 public sealed partial class BatchJsonContext : JsonSerializerContext
 {
     /// <summary>

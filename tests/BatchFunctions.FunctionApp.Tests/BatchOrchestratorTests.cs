@@ -127,6 +127,27 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_SecondBatchPastTheWorkspacesPendingLimit_WaitsForCapacityAndMistralRefusesNothing()
+    {
+        await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["Mistral:MaxPendingRequests"] = "5",
+            ["Mistral:CapacityRecheck"] = "00:00:01",
+        });
+        await host.SetEmulatorAsync("_emulator/settings", """{"max_pending_requests":5,"requests_per_second":2}""", put: true);
+
+        // The first batch's 4 requests take Mistral 2 s; the second's 4 would pass the workspace's 5 meanwhile.
+        var (first, _) = await host.StartAsync(await host.DropAsync("first.jsonl", FunctionAppTestHost.Chat(4)));
+        await host.WaitForStatusAsync(first, s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null), "its job created");
+        var (second, _) = await host.StartAsync(await host.DropAsync("second.jsonl", FunctionAppTestHost.Chat(4)));
+        var waiting = await host.WaitForStatusAsync(second, s => s.LastError?.StartsWith("Waiting for workspace capacity: ", StringComparison.Ordinal) == true, "waiting for capacity");
+
+        Assert.Contains("of 5 pending in the workspace", waiting.LastError, StringComparison.Ordinal);
+        Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Succeeded), ((await host.WaitForEndAsync(first)).Outcome, (await host.WaitForEndAsync(second)).Outcome));
+        Assert.Equal([200, 200], await EmulatorCalls.StatusesAsync(host.Admin, "POST", "/v1/batch/jobs"));
+    }
+
+    [Fact]
     public async Task Run_OneJobSlowToCreate_DoesNotHoldBackTheNextPartsJobs()
     {
         // As on the runner: four parts, two at a time, the first job creation 5 s long. The orchestration

@@ -43,7 +43,7 @@ public abstract class BatchApiContractTests
     {
         await using var host = await StartHostAsync();
 
-        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$$"""{"requests": [{{{Lines(3, ",")}}}], "name": "contract/inline.jsonl", "metadata": {"team": "data"}}"""));
+        var started = await host.SendAsync("POST", "api/batches", "application/json", Encoding.UTF8.GetBytes($$$"""{"requests": [{{{Lines(3, ",")}}}], "name": "contract/inline.jsonl", "metadata": {"team": "data"}, "priority": "high"}"""));
         Assert.Equal(202, started.Status);
         var id = started.Json.GetProperty("id").GetString()!;
         Assert.True(started.Json.GetProperty("started").GetBoolean());
@@ -53,6 +53,7 @@ public abstract class BatchApiContractTests
         var done = await WaitForEndAsync(host, id);
         Assert.Equal("Succeeded", done.GetProperty("outcome").GetString());
         Assert.Equal("contract/inline.jsonl", done.GetProperty("input_name").GetString());
+        Assert.Equal("high", done.GetProperty("priority").GetString());
 
         var results = await host.SendAsync("GET", $"api/batches/{id}/files/results");
         Assert.Equal((200, Jsonl), (results.Status, results.ContentType));

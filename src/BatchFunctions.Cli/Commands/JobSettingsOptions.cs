@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BatchFunctions.Core.Api;
 using BatchFunctions.Core.Mistral;
+using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Cli.Commands;
 
@@ -13,6 +14,8 @@ internal sealed class JobSettingsOptions
 
     public Option<int?> TimeoutHours { get; } = new("--timeout-hours") { Description = "Mistral's job timeout, 1 to 168 hours." };
 
+    public Option<string?> Priority { get; } = new("--priority") { Description = "Where the batch queues for the workspace's capacity: high, normal (default) or low." };
+
     public Option<string[]> Metadata { get; } = new("--metadata") { Description = "Job metadata as key=value (repeatable).", AllowMultipleArgumentsPerToken = true };
 
     public void AddTo(Command command)
@@ -21,6 +24,7 @@ internal sealed class JobSettingsOptions
         command.Options.Add(Endpoint);
         command.Options.Add(TimeoutHours);
         command.Options.Add(Metadata);
+        command.Options.Add(Priority);
     }
 
     /// <summary>The settings given, or the message of the first malformed one.</summary>
@@ -48,6 +52,11 @@ internal sealed class JobSettingsOptions
             return (null, "--timeout-hours must be from 1 to 168.");
         }
 
-        return (new StartBatchRequest(Name: name, Model: parse.GetValue(Model), Endpoint: parse.GetValue(Endpoint), TimeoutHours: parse.GetValue(TimeoutHours), Metadata: metadata.Count == 0 ? null : metadata), null);
+        if (parse.GetValue(Priority) is { } priority && BatchPriorities.Parse(priority) is null)
+        {
+            return (null, $"--priority is '{priority}'; it must be {BatchPriorities.Accepted}.");
+        }
+
+        return (new StartBatchRequest(Name: name, Model: parse.GetValue(Model), Endpoint: parse.GetValue(Endpoint), TimeoutHours: parse.GetValue(TimeoutHours), Metadata: metadata.Count == 0 ? null : metadata, Priority: parse.GetValue(Priority)), null);
     }
 }

@@ -49,7 +49,7 @@ internal static class RunCommand
             }
 
             // The settings travel as the input blob's metadata, as for a file dropped into the container.
-            var blobMetadata = BatchSettingsResolver.ToBlobMetadata(settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata);
+            var blobMetadata = BatchSettingsResolver.ToBlobMetadata(settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata, BatchPriorities.Parse(settings.Priority));
 
             // Ctrl-C and SIGTERM both stop the run cleanly: the state is saved, and the same command resumes it.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

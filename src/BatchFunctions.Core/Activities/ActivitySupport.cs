@@ -67,9 +67,12 @@ internal static class Merging
     /// <summary>A merge's output writer: committed only once the merge is whole.</summary>
     public static BlockBlobWriter Writer(BlockBlobClient blob) => new(blob, MergeBlockBytes, MergeBlocksInFlight);
 
-    /// <summary>How the input is cut into parts, from the batch defaults.</summary>
-    public static JsonlSplitOptions SplitOptions(BatchDefaultsOptions defaults) =>
-        new() { MaxRequestsPerPart = defaults.MaxRequestsPerPart, MaxBytesPerPart = defaults.MaxBytesPerPart, MaxLineBytes = defaults.MaxLineBytes };
+    /// <summary>
+    /// How the input is cut into parts, from the batch defaults: never larger than the workspace's pending limit,
+    /// so that no part waits for capacity it can never be granted.
+    /// </summary>
+    public static JsonlSplitOptions SplitOptions(BatchDefaultsOptions defaults, MistralClientOptions mistral) =>
+        new() { MaxRequestsPerPart = mistral.MaxPendingRequests > 0 ? (int)Math.Min(defaults.MaxRequestsPerPart, mistral.MaxPendingRequests) : defaults.MaxRequestsPerPart, MaxBytesPerPart = defaults.MaxBytesPerPart, MaxLineBytes = defaults.MaxLineBytes };
 }
 
 /// <summary>How the activities look for a batch's own jobs in Mistral's job list.</summary>

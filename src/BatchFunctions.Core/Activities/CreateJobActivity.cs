@@ -1,4 +1,5 @@
 using System.Globalization;
+using BatchFunctions.Core.Capacity;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Workflow;
@@ -6,8 +7,11 @@ using Microsoft.Extensions.Logging;
 
 namespace BatchFunctions.Core.Activities;
 
-/// <summary>Finds the part's job by its metadata, or creates it: a retry never pays twice.</summary>
-public sealed class CreateJobActivity(MistralClient mistral, ILogger<CreateJobActivity> logger) : IBatchActivity<CreateJobCall>
+/// <summary>
+/// Finds the part's job by its metadata, or creates it once the part is granted workspace capacity: a retry never
+/// pays twice, and a part that does not fit waits in the workspace's queue, looking again on a durable timer.
+/// </summary>
+public sealed class CreateJobActivity(MistralClient mistral, WorkspaceCapacity capacity, ILogger<CreateJobActivity> logger) : IBatchActivity<CreateJobCall>
 {
     /// <inheritdoc/>
     public async Task<ActivityResult> RunAsync(CreateJobCall call, CancellationToken cancellationToken)
@@ -19,6 +23,15 @@ public sealed class CreateJobActivity(MistralClient mistral, ILogger<CreateJobAc
         {
             ActivityLog.JobReused(logger, existing.Id, call.InstanceId, call.PartIndex);
             return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value, JobSnapshots.Of(existing)));
+        }
+
+        if (capacity.Enabled)
+        {
+            var admission = await capacity.AdmitAsync(new CapacityRequest(call.InstanceId, call.PartIndex, call.Requests, call.Settings.Priority, call.BatchStartedAt ?? DateTimeOffset.MinValue), cancellationToken);
+            if (!admission.Granted)
+            {
+                return ActivityResult.Wait(call, admission.Describe(), capacity.Recheck);
+            }
         }
 
         var metadata = new Dictionary<string, string>(call.Settings.Metadata, StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
@@ -12,13 +13,13 @@ namespace BatchFunctions.Core.Activities;
 /// recorded before validation planned the parts itself (a Durable history replayed by a newer version, a
 /// runner state saved by an older one).
 /// </summary>
-public sealed class StagePartsActivity(BatchStorage storage, IOptions<BatchDefaultsOptions> defaults) : IBatchActivity<StagePartsCall>
+public sealed class StagePartsActivity(BatchStorage storage, IOptions<BatchDefaultsOptions> defaults, IOptions<MistralClientOptions> mistral) : IBatchActivity<StagePartsCall>
 {
     /// <inheritdoc/>
     public async Task<ActivityResult> RunAsync(StagePartsCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var split = Merging.SplitOptions(defaults.Value);
+        var split = Merging.SplitOptions(defaults.Value, mistral.Value);
         if (JsonlSplitter.FitsInOnePart(call.Requests, call.Bytes, split))
         {
             return ActivityResult.Success(call, new StagedPayload([new StagedPart(0, call.Source.Container, call.Source.Name, call.Requests, call.Bytes)]));

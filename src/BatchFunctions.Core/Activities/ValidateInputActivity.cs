@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using BatchFunctions.Core.Jsonl;
+using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
@@ -14,7 +15,7 @@ namespace BatchFunctions.Core.Activities;
 /// input, uploaded from there) and writes its custom_ids' hashes for the merge. An invalid input leaves its
 /// report in staging for the rejection, and nothing else.
 /// </summary>
-public sealed class ValidateInputActivity(BatchStorage storage, IOptions<BatchDefaultsOptions> defaults) : IBatchActivity<ValidateInputCall>
+public sealed class ValidateInputActivity(BatchStorage storage, IOptions<BatchDefaultsOptions> defaults, IOptions<MistralClientOptions> mistral) : IBatchActivity<ValidateInputCall>
 {
     // Blobs written line by line hold one block in memory until it is staged (see BlockChecksum.LineByLine).
     private static readonly BlockBlobOpenWriteOptions SmallBlocks = BlockChecksum.LineByLine();
@@ -43,7 +44,7 @@ public sealed class ValidateInputActivity(BatchStorage storage, IOptions<BatchDe
             else
             {
                 await using var hashes = await hashesBlob.OpenWriteAsync(overwrite: true, SmallBlocks, cancellationToken);
-                var planner = new JsonlPartPlanner(Merging.SplitOptions(options), hashes);
+                var planner = new JsonlPartPlanner(Merging.SplitOptions(options, mistral.Value), hashes);
                 report = await JsonlValidator.ValidateAsync(input, validation, planner, cancellationToken);
                 parts = await planner.CompleteAsync(cancellationToken);
             }

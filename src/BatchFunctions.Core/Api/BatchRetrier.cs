@@ -154,7 +154,7 @@ public sealed class BatchRetrier(BatchStorage storage, TimeProvider timeProvider
 
     private static Dictionary<string, string> Metadata(BatchSettings settings, BatchStatus parent, string? model)
     {
-        var metadata = BatchSettingsResolver.ToBlobMetadata(model ?? settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata);
+        var metadata = BatchSettingsResolver.ToBlobMetadata(model ?? settings.Model, settings.Endpoint, settings.TimeoutHours, settings.Metadata, settings.Priority);
         metadata[BatchSettingsResolver.ParentIdKey] = parent.Id;
         metadata[BatchSettingsResolver.ParentInputKey] = Uri.EscapeDataString(parent.InputName);
         return metadata;

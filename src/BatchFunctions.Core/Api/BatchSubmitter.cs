@@ -298,7 +298,7 @@ public sealed class BatchSubmitter(BatchStorage storage, TimeProvider timeProvid
     private string NewName(string folder) => string.Create(CultureInfo.InvariantCulture, $"{folder}/{timeProvider.GetUtcNow():yyyyMMdd}/{Guid.NewGuid():N}.jsonl");
 
     private Dictionary<string, string> MetadataOf(StartBatchRequest request) =>
-        BatchSettingsResolver.ToBlobMetadata(request.Model ?? defaults.Value.Model, request.Endpoint ?? defaults.Value.Endpoint, request.TimeoutHours, request.Metadata);
+        BatchSettingsResolver.ToBlobMetadata(request.Model ?? defaults.Value.Model, request.Endpoint ?? defaults.Value.Endpoint, request.TimeoutHours, request.Metadata, BatchPriorities.Parse(request.Priority));
 
     /// <summary>Inline requests as JSONL, one line each (the request is held in memory already: its size is the host's limit).</summary>
     private static async Task<MemoryStream> InlineContentAsync(StartBatchRequest request, CancellationToken cancellationToken)

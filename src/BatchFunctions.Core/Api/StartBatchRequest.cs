@@ -13,6 +13,7 @@ namespace BatchFunctions.Core.Api;
 /// <param name="Endpoint">Endpoint for inline requests.</param>
 /// <param name="TimeoutHours">Job timeout for inline requests.</param>
 /// <param name="Metadata">Job metadata for inline requests.</param>
+/// <param name="Priority">Where inline requests queue for the workspace's capacity: <c>high</c>, <c>normal</c> (the default) or <c>low</c>.</param>
 public sealed record StartBatchRequest(
     BlobReference? Blob = null,
     IReadOnlyList<JsonElement>? Requests = null,
@@ -20,7 +21,8 @@ public sealed record StartBatchRequest(
     string? Model = null,
     string? Endpoint = null,
     int? TimeoutHours = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    string? Priority = null);
 
 /// <summary>An input blob.</summary>
 /// <param name="Container">Its container; the input container when null. Another one only when <c>Storage:AllowedInputContainers</c> names it.</param>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BatchFunctions.Core.Mistral;
 using BatchFunctions.Core.Settings;
 using BatchFunctions.Core.Storage;
+using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Core.Api;
 
@@ -24,9 +25,9 @@ internal static class StartRequestRules
                 : "Give either 'blob' (an uploaded input) or 'requests' (inline request lines), not both or neither.");
         }
 
-        if (request.Blob is not null && (request.Model ?? request.Endpoint ?? (object?)request.TimeoutHours ?? request.Metadata) is not null)
+        if (request.Blob is not null && (request.Model ?? request.Endpoint ?? (object?)request.TimeoutHours ?? request.Metadata ?? (object?)request.Priority) is not null)
         {
-            errors.Add("Settings of a blob input come from its metadata (model, endpoint, timeout_hours, metadata_*); 'model', 'endpoint', 'timeout_hours' and 'metadata' apply to inline requests only.");
+            errors.Add("Settings of a blob input come from its metadata (model, endpoint, timeout_hours, priority, metadata_*); 'model', 'endpoint', 'timeout_hours', 'priority' and 'metadata' apply to inline requests only.");
         }
 
         if (request.Requests is { Count: > BatchSubmitter.MaxInlineRequests })
@@ -77,7 +78,7 @@ internal static class StartRequestRules
             ? $"{field} is '{Printable(model)}'; a model name has 1 to 100 letters, digits, '-', '_', '.', ':' or '/'."
             : null;
 
-    /// <summary>The problems of a start's settings (name, model, endpoint, timeout, metadata), added to <paramref name="errors"/>.</summary>
+    /// <summary>The problems of a start's settings (name, model, endpoint, timeout, priority, metadata), added to <paramref name="errors"/>.</summary>
     public static void CheckSettings(StartBatchRequest request, RequestOrigin origin, List<string> errors)
     {
         if (request.Name is { } name && BlobNames.CheckInputName(name, Field(origin, "name")) is { } nameProblem)
@@ -98,6 +99,11 @@ internal static class StartRequestRules
         if (request.TimeoutHours is { } hours && hours is < 1 or > 168)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{Field(origin, "timeout_hours")} is {hours}; it must be a whole number of hours from 1 to 168."));
+        }
+
+        if (request.Priority is { } priority && BatchPriorities.Parse(priority) is null)
+        {
+            errors.Add($"{Field(origin, "priority")} is '{Printable(priority)}'; it must be {BatchPriorities.Accepted}.");
         }
 
         if (request.Metadata is not { } metadata)

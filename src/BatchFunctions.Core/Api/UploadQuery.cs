@@ -6,7 +6,7 @@ namespace BatchFunctions.Core.Api;
 /// <summary>
 /// The contract of a JSONL upload to <c>POST /api/batches</c>: the body is the requests, with
 /// <c>Content-Type: application/x-ndjson</c>, and the settings travel as query parameters (<c>name</c>,
-/// <c>model</c>, <c>endpoint</c>, <c>timeout_hours</c>, repeated <c>metadata=key=value</c>). Written by
+/// <c>model</c>, <c>endpoint</c>, <c>timeout_hours</c>, <c>priority</c>, repeated <c>metadata=key=value</c>). Written by
 /// <see cref="BatchApiClient"/>, read by both hosts.
 /// </summary>
 public static class UploadQuery
@@ -27,6 +27,7 @@ public static class UploadQuery
         Add("model", settings.Model);
         Add("endpoint", settings.Endpoint);
         Add("timeout_hours", settings.TimeoutHours?.ToString(CultureInfo.InvariantCulture));
+        Add("priority", settings.Priority);
         foreach (var (key, value) in settings.Metadata ?? new Dictionary<string, string>())
         {
             Add("metadata", key + "=" + value);
@@ -70,7 +71,7 @@ public static class UploadQuery
             metadata[pair![..separator]] = pair[(separator + 1)..];
         }
 
-        return new StartBatchRequest(Name: Single("name"), Model: Single("model"), Endpoint: Single("endpoint"), TimeoutHours: hours, Metadata: metadata.Count == 0 ? null : metadata);
+        return new StartBatchRequest(Name: Single("name"), Model: Single("model"), Endpoint: Single("endpoint"), TimeoutHours: hours, Metadata: metadata.Count == 0 ? null : metadata, Priority: Single("priority"));
 
         string? Single(string name) => values(name) is [{ Length: > 0 } value, ..] ? value : null;
     }

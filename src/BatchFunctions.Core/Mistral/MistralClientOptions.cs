@@ -46,6 +46,16 @@ public sealed class MistralClientOptions
     /// </summary>
     public double MaxRequestsPerSecond { get; set; }
 
+    /// <summary>
+    /// The most requests the workspace may have pending (in queued and running jobs, anyone's) when a part's job is
+    /// created: a part waits, in a queue every host on the storage account shares, until its requests fit. Mistral's
+    /// published limit is 1,000,000; 0 turns admission off. Parts are planned no larger than this.
+    /// </summary>
+    public long MaxPendingRequests { get; set; } = 1_000_000;
+
+    /// <summary>How often a part waiting for workspace capacity looks again (on a durable timer).</summary>
+    public TimeSpan CapacityRecheck { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <inheritdoc />
     public override string ToString() =>
         $"BaseAddress={BaseAddress}, ApiKey={(string.IsNullOrEmpty(ApiKey) ? "(none)" : "(set)")}";

@@ -47,6 +47,16 @@ internal sealed class MistralClientOptionsValidator : IValidateOptions<MistralCl
             failures.Add("Mistral:MaxRequestsPerSecond must be 0 (no budget) or more.");
         }
 
+        if (options.MaxPendingRequests < 0)
+        {
+            failures.Add("Mistral:MaxPendingRequests must be 0 (no admission) or more.");
+        }
+
+        if (options.CapacityRecheck < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("Mistral:CapacityRecheck must be at least a second (00:00:01).");
+        }
+
         if (options.MaxInlineRequests < 1)
         {
             failures.Add("Mistral:MaxInlineRequests must be at least 1.");

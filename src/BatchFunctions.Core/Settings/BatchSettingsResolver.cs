@@ -6,7 +6,7 @@ namespace BatchFunctions.Core.Settings;
 
 /// <summary>
 /// Reads an input's job settings from its blob metadata (<c>model</c>, <c>endpoint</c>, <c>timeout_hours</c>,
-/// <c>metadata_*</c>), falling back to the configured defaults, and says precisely what is wrong with them.
+/// <c>priority</c>, <c>metadata_*</c>), falling back to the configured defaults, and says precisely what is wrong with them.
 /// </summary>
 public static class BatchSettingsResolver
 {
@@ -18,6 +18,9 @@ public static class BatchSettingsResolver
 
     private const string MetadataPrefix = "metadata_";
 
+    /// <summary>The blob metadata giving the batch's place in the queue for workspace capacity.</summary>
+    public const string PriorityKey = "priority";
+
     /// <summary>The blob metadata of a retry's input naming the batch it retries.</summary>
     public const string ParentIdKey = "parent_id";
 
@@ -27,11 +30,16 @@ public static class BatchSettingsResolver
     /// <summary>
     /// The blob metadata that carries a batch's settings with its input (the one writer of the convention
     /// <see cref="Resolve"/> reads): <c>model</c>, <c>endpoint</c> and <c>timeout_hours</c> when given, and
-    /// each job metadata entry as <c>metadata_KEY</c>.
+    /// each job metadata entry as <c>metadata_KEY</c>, and <c>priority</c> when it is not normal.
     /// </summary>
-    public static Dictionary<string, string> ToBlobMetadata(string? model, string? endpoint, int? timeoutHours, IEnumerable<KeyValuePair<string, string>>? jobMetadata)
+    public static Dictionary<string, string> ToBlobMetadata(string? model, string? endpoint, int? timeoutHours, IEnumerable<KeyValuePair<string, string>>? jobMetadata, BatchPriority? priority = null)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (priority is { } given and not BatchPriority.Normal)
+        {
+            metadata[PriorityKey] = BatchPriorities.Format(given);
+        }
+
         if (endpoint is not null)
         {
             metadata["endpoint"] = endpoint;
@@ -97,6 +105,19 @@ public static class BatchSettingsResolver
             }
         }
 
+        var priority = BatchPriority.Normal;
+        if (metadata.TryGetValue(PriorityKey, out var priorityText))
+        {
+            if (BatchPriorities.Parse(priorityText) is { } parsed)
+            {
+                priority = parsed;
+            }
+            else
+            {
+                errors.Add($"Blob metadata '{PriorityKey}' is '{priorityText}'; it must be {BatchPriorities.Accepted}.");
+            }
+        }
+
         var jobMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in metadata.Where(pair => pair.Key.StartsWith(MetadataPrefix, StringComparison.OrdinalIgnoreCase)))
         {
@@ -136,6 +157,6 @@ public static class BatchSettingsResolver
             }
         }
 
-        return errors.Count > 0 ? (null, errors) : (new BatchSettings(endpoint, model, timeoutHours, jobMetadata, parentId, parentInput), errors);
+        return errors.Count > 0 ? (null, errors) : (new BatchSettings(endpoint, model, timeoutHours, jobMetadata, parentId, parentInput, priority), errors);
     }
 }

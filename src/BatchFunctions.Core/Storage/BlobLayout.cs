@@ -47,6 +47,9 @@ public static class BlobLayout
     /// <summary>The hashes of the input's custom_ids in input order (8 bytes each), written while it is validated, in the staging container.</summary>
     public static string IdHashes(string instanceId) => $"{instanceId}/custom-ids.hashes";
 
+    /// <summary>The shared ledger of a workspace's capacity (grants and queue), in staging.</summary>
+    public static string Capacity(string workspaceKey) => $"capacity/{workspaceKey}.json";
+
     /// <summary>The claim a Function App start makes before it schedules the batch's orchestration, in the staging container.</summary>
     public static string StartClaim(string instanceId) => $"{instanceId}/start.claim";
 

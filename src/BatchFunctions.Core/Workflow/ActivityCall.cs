@@ -59,8 +59,8 @@ public sealed record UploadPartCall(string InstanceId, int PartIndex, string Con
     public override string StepKey => $"{Name}:{PartIndex}";
 }
 
-/// <summary>Create (or find) the batch job of one part.</summary>
-public sealed record CreateJobCall(string InstanceId, int PartIndex, string FileId, BatchSettings Settings, DateTimeOffset? BatchStartedAt = null) : ActivityCall(InstanceId)
+/// <summary>Create (or find) the batch job of one part, once the part (of <paramref name="Requests"/> requests) is granted workspace capacity.</summary>
+public sealed record CreateJobCall(string InstanceId, int PartIndex, string FileId, BatchSettings Settings, DateTimeOffset? BatchStartedAt = null, long Requests = 0) : ActivityCall(InstanceId)
 {
     /// <inheritdoc />
     public override string Name => ActivityNames.CreateJob;

@@ -86,7 +86,7 @@ public static class BatchDecider
         calls.AddRange(state.Parts
             .Where(p => p.FileId is not null && p.JobId is null)
             .Take(options.MaxParallelParts)
-            .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!, state.StartedAt)));
+            .Select(ActivityCall (p) => new CreateJobCall(state.InstanceId, p.Index, p.FileId!, state.Settings!, state.StartedAt, p.Requests)));
         var withJobs = state.Parts.Where(p => p.JobId is not null).ToList();
         calls.AddRange(CollectCalls(state, withJobs, options));
         var active = withJobs.Where(p => !p.IsTerminal).Select(p => p.JobId!).ToList();
@@ -283,7 +283,8 @@ public static class BatchDecider
         }
 
         var backoff = TimeSpan.FromTicks(Math.Min(options.MaxRetryDelay.Ticks, options.FirstRetryDelay.Ticks * (1L << Math.Min(attempts - 1, 20))));
-        var wait = result.RetryAfter is { } asked && asked > backoff ? asked : backoff;
+        // A wait (for capacity, say) looks again when it was told to, however long it has waited already.
+        var wait = result.RetryAfter is { } asked && (asked > backoff || !spendsAnAttempt) ? asked : backoff;
         return state with { Retry = new RetryState(key, attempts, result.CompletedAt + wait, result.Error ?? "transient failure") };
     }
 

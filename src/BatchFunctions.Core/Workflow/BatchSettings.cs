@@ -7,4 +7,12 @@ namespace BatchFunctions.Core.Workflow;
 /// <param name="Metadata">User metadata copied onto each job.</param>
 /// <param name="ParentId">The batch this one retries (its lines that did not succeed), if it is a retry.</param>
 /// <param name="ParentInput">The parent's input name, where its outputs are filed.</param>
-public sealed record BatchSettings(string Endpoint, string? Model, int TimeoutHours, IReadOnlyDictionary<string, string> Metadata, string? ParentId = null, string? ParentInput = null);
+/// <param name="Priority">Where its parts queue for the workspace's capacity.</param>
+public sealed record BatchSettings(
+    string Endpoint,
+    string? Model,
+    int TimeoutHours,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? ParentId = null,
+    string? ParentInput = null,
+    BatchPriority Priority = BatchPriority.Normal);

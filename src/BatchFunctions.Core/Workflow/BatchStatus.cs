@@ -3,7 +3,7 @@ namespace BatchFunctions.Core.Workflow;
 /// <summary>
 /// The status record both hosts return from their status endpoints (and the Durable custom status): ids,
 /// counts, progress (in figures and in words, <see cref="BatchProgress"/>) and locations only, far below the
-/// 16 KB custom-status limit.
+/// 16 KB custom-status limit. <c>priority</c> is where the batch queues for workspace capacity, once validated.
 /// </summary>
 public sealed record BatchStatus(
     string Id,
@@ -27,7 +27,8 @@ public sealed record BatchStatus(
     DateTimeOffset? CompletedAt,
     Pricing.BatchCost? Cost = null,
     string? ParentId = null,
-    IReadOnlyList<string>? Retries = null)
+    IReadOnlyList<string>? Retries = null,
+    string? Priority = null)
 {
     /// <summary>The status of <paramref name="state"/> as seen at <paramref name="now"/>.</summary>
     public static BatchStatus From(BatchState state, DateTimeOffset now)
@@ -58,7 +59,8 @@ public sealed record BatchStatus(
             state.StartedAt,
             state.CompletedAt,
             state.Cost,
-            state.Settings?.ParentId);
+            state.Settings?.ParentId,
+            Priority: state.Settings is { } settings ? BatchPriorities.Format(settings.Priority) : null);
     }
 
     private static DateTimeOffset? Estimate(BatchState state, DateTimeOffset now, long completed)

@@ -1,4 +1,5 @@
 using BatchFunctions.Core.Settings;
+using BatchFunctions.Core.Workflow;
 
 namespace BatchFunctions.Core.Tests.Activities;
 
@@ -29,11 +30,28 @@ public sealed class BatchSettingsResolverTests
     }
 
     [Theory]
+    [InlineData(null, BatchPriority.Normal)]
+    [InlineData("HIGH", BatchPriority.High)]
+    [InlineData("low", BatchPriority.Low)]
+    public void Resolve_PriorityInTheBlobMetadata_ReadsItAndToBlobMetadataWritesIt(string? given, BatchPriority expected)
+    {
+        var metadata = given is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["priority"] = given };
+
+        var (settings, errors) = BatchSettingsResolver.Resolve(metadata, _defaults);
+        var written = BatchSettingsResolver.ToBlobMetadata(null, null, null, null, settings!.Priority);
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, settings.Priority);
+        Assert.Equal(expected, BatchSettingsResolver.Resolve(written, _defaults).Settings!.Priority);
+    }
+
+    [Theory]
     [InlineData("endpoint", "/v1/nope", "endpoint")]
     [InlineData("timeout_hours", "0", "timeout_hours")]
     [InlineData("timeout_hours", "169", "timeout_hours")]
     [InlineData("timeout_hours", "two", "timeout_hours")]
     [InlineData("metadata_batchfn_part", "1", "reserved")]
+    [InlineData("priority", "urgent", "'priority' is 'urgent'; it must be high, normal or low")]
     [InlineData("metadata_abcdefghijklmnopqrstuvwxyz0123456789", "x", "1 to 32")]
     public void Resolve_InvalidMetadata_ExplainsWhichEntryAndWhy(string key, string value, string expected)
     {

@@ -148,6 +148,7 @@ public sealed class ValidateCommandTests : IDisposable
     [Theory]
     [InlineData("--endpoint", "/v1/nope", "--endpoint is '/v1/nope'")]
     [InlineData("--timeout-hours", "500", "--timeout-hours must be from 1 to 168")]
+    [InlineData("--priority", "urgent", "--priority is 'urgent'; it must be high, normal or low")]
     public async Task Submit_BadSetting_IsRefusedBeforeAnythingIsSent(string option, string value, string message)
     {
         var path = Write("any.jsonl", "{}\n");
