@@ -6,4 +6,5 @@ namespace BatchFunctions.Benchmarks;
 [JsonSerializable(typeof(MeasurementResult))]
 [JsonSerializable(typeof(EndToEndResult))]
 [JsonSerializable(typeof(DocsScriptReport))]
+[JsonSerializable(typeof(ManyResult))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

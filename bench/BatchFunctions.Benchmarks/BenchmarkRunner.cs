@@ -30,6 +30,23 @@ internal static class BenchmarkRunner
             }
         }
 
+        if (operations.Remove("many"))
+        {
+            // 100 files of 1k to 200k requests (about 3.7 million in all) against a limit of a million, by default.
+            await ManyBatches.RunAsync(
+                int.Parse(Option(args, "--files", "100"), Invariant),
+                long.Parse(Option(args, "--min-requests", "1000"), Invariant),
+                long.Parse(Option(args, "--max-requests", "200000"), Invariant),
+                long.Parse(Option(args, "--pending-limit", "1000000"), Invariant),
+                double.Parse(Option(args, "--job-speed", "50000"), Invariant),
+                directory,
+                Option(args, "--hosts", "runner,functionapp").Split(','));
+            if (operations.Count == 0)
+            {
+                return 0;
+            }
+        }
+
         if (operations.SetEquals(["polling"]))
         {
             PollingFigures.Print(int.Parse(Option(args, "--polling-jobs", "2000"), Invariant));

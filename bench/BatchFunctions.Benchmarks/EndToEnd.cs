@@ -196,17 +196,23 @@ internal static class EndToEnd
     /// A measured child's services: its host's own registration (<paramref name="addHost"/>, reading the storage
     /// connection from <paramref name="storageSetting"/>) over a blob client whose traffic <paramref name="counter"/> counts.
     /// </summary>
-    internal static ServiceProvider ChildServices(StorageTrafficCounter counter, string storageSetting, string storage, string mistral, Func<IServiceCollection, IConfiguration, IServiceCollection> addHost)
+    internal static ServiceProvider ChildServices(StorageTrafficCounter counter, string storageSetting, string storage, string mistral, Func<IServiceCollection, IConfiguration, IServiceCollection> addHost, IDictionary<string, string?>? more = null)
     {
         var blobOptions = new BlobClientOptions();
         blobOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [storageSetting] = storage,
             ["Mistral:BaseAddress"] = mistral,
             ["Mistral:ApiKey"] = "bench",
             ["Batch:MaxLineBytes"] = "1048576",
-        }).Build();
+        };
+        foreach (var (key, value) in more ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return addHost(new ServiceCollection().AddLogging().AddSingleton(new BlobServiceClient(storage, blobOptions)), configuration)
             .BuildServiceProvider();
     }
@@ -243,7 +249,7 @@ internal static class EndToEnd
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static async Task WriteInputAsync(string path, long requests, int failingEvery)
+    internal static async Task WriteInputAsync(string path, long requests, int failingEvery)
     {
         await using var file = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
         for (var i = 0L; i < requests; i++)

@@ -24,6 +24,16 @@ internal static class Measurement
             return await FunctionAppEndToEnd.MeasureAsync(appName, appEtag, appStorage, appMistral);
         }
 
+        if (args is ["many-runner", var manifest, var manyStorage, var manyMistral, var limit])
+        {
+            return await ManyBatches.MeasureRunnerAsync(manifest, manyStorage, manyMistral, long.Parse(limit, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["many-functionapp", var appManifest, var appManyStorage, var appManyMistral, var appLimit])
+        {
+            return await ManyBatches.MeasureFunctionAppAsync(appManifest, appManyStorage, appManyMistral, long.Parse(appLimit, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if ((OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) && Environment.GetEnvironmentVariable(AllCoresVariable) != "1")
         {
             Process.GetCurrentProcess().ProcessorAffinity = 1;

@@ -121,16 +121,16 @@ internal static class BatchJobsEndpoints
                 inputPaths.Add(file.Path);
             }
 
+            // The workspace's jobs as they are now (they advance lazily, when read).
+            var pending = 0L;
+            foreach (var other in store.Jobs)
+            {
+                processor.Advance(other);
+                pending += other.Pending;
+            }
+
             if (store.Settings.MaxPendingRequests is > 0 and var limit)
             {
-                // The workspace's jobs as they are now (they advance lazily, when read).
-                var pending = 0L;
-                foreach (var other in store.Jobs)
-                {
-                    processor.Advance(other);
-                    pending += other.Pending;
-                }
-
                 if (pending + requestCount > limit)
                 {
                     return EmulatorErrors.Generic(
@@ -178,6 +178,7 @@ internal static class BatchJobsEndpoints
                 ErrorPath = store.NewPath(".error.jsonl"),
             };
             store.AddJob(job);
+            store.NotePending(pending + requestCount);
             return Results.Json(ToDto(job, includeOutputs: false), EmulatorJsonContext.Default.JobDto);
         }
     }

@@ -13,6 +13,7 @@ namespace BatchFunctions.MistralEmulator;
 [JsonSerializable(typeof(FaultRule))]
 [JsonSerializable(typeof(JobOutcomeRule))]
 [JsonSerializable(typeof(SettingsDto))]
+[JsonSerializable(typeof(WorkspaceDto))]
 [JsonSerializable(typeof(ForeignJobDto))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(IReadOnlyList<RecordedCall>))]
@@ -67,3 +68,6 @@ internal sealed record SettingsDto(double? QueueDelaySeconds, double? RequestsPe
 
 /// <summary>A job of another user of the workspace, for <c>POST /_emulator/foreign-jobs</c>.</summary>
 internal sealed record ForeignJobDto(Dictionary<string, string>? Metadata, string? Owner = null);
+
+/// <summary><c>GET /_emulator/workspace</c>: the workspace's pending requests now, the most it had just after a create, and its limit (0: none).</summary>
+internal sealed record WorkspaceDto(long PendingRequests, long PeakPendingRequests, long MaxPendingRequests);

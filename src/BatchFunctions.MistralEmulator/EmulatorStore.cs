@@ -11,6 +11,7 @@ internal sealed class EmulatorStore : IDisposable
     private readonly List<JobOutcomeRule> _outcomes = [];
     private readonly bool _ownsDirectory;
     private EmulatorSettings _settings;
+    private long _peakPending;
 
     public EmulatorStore(IOptions<MistralEmulatorOptions> options)
     {
@@ -54,6 +55,25 @@ internal sealed class EmulatorStore : IDisposable
     public StoredJob? FindJob(string id) => _jobs.GetValueOrDefault(id);
 
     public IEnumerable<StoredJob> Jobs => _jobs.Values;
+
+    /// <summary>The most requests the workspace has had pending just after a job was created, since the start or the last reset.</summary>
+    public long PeakPending => Interlocked.Read(ref _peakPending);
+
+    /// <summary>Notes the workspace's pending requests just after a job was created.</summary>
+    public void NotePending(long pending)
+    {
+        var peak = Interlocked.Read(ref _peakPending);
+        while (pending > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakPending, pending, peak);
+            if (seen == peak)
+            {
+                return;
+            }
+
+            peak = seen;
+        }
+    }
 
     public bool RemoveJob(string id) => _jobs.TryRemove(id, out _);
 
@@ -106,6 +126,7 @@ internal sealed class EmulatorStore : IDisposable
         }
 
         _jobs.Clear();
+        Interlocked.Exchange(ref _peakPending, 0);
         lock (_outcomes)
         {
             _outcomes.Clear();

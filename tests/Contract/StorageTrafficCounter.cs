@@ -13,6 +13,10 @@ public sealed class StorageTrafficCounter : HttpPipelinePolicy
 {
     private readonly ConcurrentDictionary<string, long> _bytes = new(StringComparer.Ordinal);
     private long _written;
+    private long _requests;
+
+    /// <summary>Requests sent (storage transactions, retries included).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Bytes downloaded from every blob.</summary>
     public long BytesRead => _bytes.Values.Sum();
@@ -40,6 +44,7 @@ public sealed class StorageTrafficCounter : HttpPipelinePolicy
 
     private void Count(HttpMessage message)
     {
+        Interlocked.Increment(ref _requests);
         if (message.Request.Content is { } content && content.TryComputeLength(out var sent))
         {
             Interlocked.Add(ref _written, sent);

@@ -22,6 +22,7 @@ public sealed class CreateJobActivity(MistralClient mistral, WorkspaceCapacity c
         if (await FindOursAsync(call, tags, cancellationToken) is { } existing)
         {
             ActivityLog.JobReused(logger, existing.Id, call.InstanceId, call.PartIndex);
+            await capacity.CreatedAsync(call.InstanceId, call.PartIndex, cancellationToken);
             return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value, JobSnapshots.Of(existing)));
         }
 
@@ -50,6 +51,7 @@ public sealed class CreateJobActivity(MistralClient mistral, WorkspaceCapacity c
                 TimeoutHours = call.Settings.TimeoutHours,
             },
             cancellationToken);
+        await capacity.CreatedAsync(call.InstanceId, call.PartIndex, cancellationToken);
         return ActivityResult.Success(call, new JobCreatedPayload(job.Id, job.Status.Value, JobSnapshots.Of(job)));
     }
 

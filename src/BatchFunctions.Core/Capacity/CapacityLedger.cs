@@ -21,7 +21,8 @@ public sealed record CapacityLedger(IReadOnlyList<CapacityGrant> Grants, IReadOn
 /// <param name="Requests">The requests it was granted.</param>
 /// <param name="GrantedAt">When it was granted, or last seen listed as queued without a count.</param>
 /// <param name="Seen">Whether Mistral has listed its job among the pending ones (from then on Mistral counts it).</param>
-public sealed record CapacityGrant(string Instance, int Part, long Requests, DateTimeOffset GrantedAt, bool Seen = false);
+/// <param name="CreatedAt">When its job was created; a job created well before a listing that does not show it has ended.</param>
+public sealed record CapacityGrant(string Instance, int Part, long Requests, DateTimeOffset GrantedAt, bool Seen = false, DateTimeOffset? CreatedAt = null);
 
 /// <summary>A part waiting for capacity.</summary>
 /// <param name="Instance">Its batch.</param>
@@ -43,11 +44,12 @@ public sealed record CapacityRequest(string Instance, int Part, long Requests, B
 /// <summary>What Mistral lists as pending in the whole workspace.</summary>
 /// <param name="Requests">Requests not yet completed in queued, running and cancelling jobs, anyone's, as Mistral counts them.</param>
 /// <param name="Counted">Parts of our batches whose jobs Mistral lists with their requests counted.</param>
+/// <param name="ListedAt">When the listing began.</param>
 /// <param name="Uncounted">
 /// Parts of our batches whose jobs Mistral lists without a count yet: a queued job reports <c>total_requests</c> 0
 /// until it starts, so its grant goes on counting here.
 /// </param>
-public sealed record WorkspacePending(long Requests, IReadOnlySet<(string Instance, int Part)> Counted, IReadOnlySet<(string Instance, int Part)>? Uncounted = null);
+public sealed record WorkspacePending(long Requests, IReadOnlySet<(string Instance, int Part)> Counted, DateTimeOffset ListedAt, IReadOnlySet<(string Instance, int Part)>? Uncounted = null);
 
 /// <summary>The answer to a part asking for capacity.</summary>
 /// <param name="Granted">Whether its job may be created now.</param>
@@ -66,14 +68,21 @@ public sealed record CapacityAdmission(bool Granted, long Ahead, long Used, long
 /// <summary>The rules of the ledger, without storage or Mistral: how a part is granted capacity or queued.</summary>
 public static class CapacityRules
 {
-    /// <summary>How long a grant whose job Mistral has never listed still counts (a create in flight, or the list lagging).</summary>
+    /// <summary>How long a grant whose job was never created still counts (a create in flight, or its host gone).</summary>
     public static readonly TimeSpan UnseenGrantLifetime = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// <paramref name="ledger"/> after <paramref name="request"/> asked, and the answer: the part is granted when it
-    /// is first in the queue (priority, then its batch's start) and fits under <paramref name="limit"/> with what is
-    /// pending and granted; alone in an empty workspace it is granted whatever its size, so that nothing waits
-    /// forever. Waiters not refreshed within <paramref name="waiterLifetime"/> leave the queue.
+    /// How long before a listing a job must have been created for the listing not showing it to mean it has ended:
+    /// the hosts' clocks differ a little, and a job made while the list was read may not be in it.
+    /// </summary>
+    public static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// <paramref name="ledger"/> after <paramref name="request"/> asked, and the answer. The queue is ordered by
+    /// priority, then the batch's start; from its head, every waiter that fits under <paramref name="limit"/> with
+    /// what is pending and granted is granted, up to the first that does not. A part alone in an empty workspace
+    /// is granted whatever its size, so that nothing waits forever. Waiters not refreshed within
+    /// <paramref name="waiterLifetime"/> leave the queue.
     /// </summary>
     public static (CapacityLedger Ledger, CapacityAdmission Admission) Admit(
         CapacityLedger ledger, WorkspacePending pending, CapacityRequest request, long limit, DateTimeOffset now, TimeSpan waiterLifetime)
@@ -96,8 +105,10 @@ public static class CapacityRules
             {
                 grants.Add(grant with { Seen = false, GrantedAt = now });
             }
-            else if (!grant.Seen && now - grant.GrantedAt < UnseenGrantLifetime)
+            else if (!grant.Seen && (grant.CreatedAt is { } created ? created > pending.ListedAt - ListingMargin : now - grant.GrantedAt < UnseenGrantLifetime))
             {
+                // Not listed: a create still to come or just made counts; a job made long before the listing and
+                // not in it has ended (a short job can start and end between two listings).
                 grants.Add(grant);
             }
         }
@@ -117,16 +128,35 @@ public static class CapacityRules
             .ThenBy(w => w.Instance, StringComparer.Ordinal)
             .ThenBy(w => w.Part)
             .ToList();
-        var position = waiters.FindIndex(w => Is(w, request));
-        var before = waiters.Take(position).Sum(w => w.Requests);
-        if (position == 0 && (used + request.Requests <= limit || used == 0))
+        // Served in order while they fit: the whole head of the queue that fits is granted at once, on behalf of
+        // waiters that will find their grant when they next ask, so that freed capacity is not left idle until
+        // each of them looks again. The first that does not fit stops the queue (first come, first served).
+        var served = 0;
+        var granted = used;
+        while (served < waiters.Count && (granted + waiters[served].Requests <= limit || granted == 0))
         {
-            grants.Add(new CapacityGrant(request.Instance, request.Part, request.Requests, now));
-            return (new CapacityLedger(grants, waiters.Skip(1).ToList()), new CapacityAdmission(true, 0, used, limit, 0));
+            var waiter = waiters[served++];
+            grants.Add(new CapacityGrant(waiter.Instance, waiter.Part, waiter.Requests, now));
+            granted += waiter.Requests;
         }
 
-        var ahead = Math.Max(before, used + before + request.Requests - limit);
-        return (new CapacityLedger(grants, waiters), new CapacityAdmission(false, ahead, used, limit, position));
+        var remaining = waiters.Skip(served).ToList();
+        var position = remaining.FindIndex(w => Is(w, request));
+        if (position < 0)
+        {
+            return (new CapacityLedger(grants, remaining), new CapacityAdmission(true, 0, used, limit, 0));
+        }
+
+        var before = remaining.Take(position).Sum(w => w.Requests);
+        var ahead = Math.Max(before, granted + before + request.Requests - limit);
+        return (new CapacityLedger(grants, remaining), new CapacityAdmission(false, ahead, granted, limit, position));
+    }
+
+    /// <summary><paramref name="ledger"/> once the job of <paramref name="instance"/>'s part <paramref name="part"/> was created at <paramref name="now"/>.</summary>
+    public static CapacityLedger Created(CapacityLedger ledger, string instance, int part, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        return ledger with { Grants = [.. ledger.Grants.Select(g => g.Instance == instance && g.Part == part && g.CreatedAt is null ? g with { CreatedAt = now } : g)] };
     }
 
     private static bool Is(CapacityWaiter waiter, CapacityRequest request) => waiter.Instance == request.Instance && waiter.Part == request.Part;

@@ -46,19 +46,16 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
             return new CapacityAdmission(true, 0, 0, 0, 0);
         }
 
-        var blob = storage.Staging.GetBlobClient(BlobLayout.Capacity(WorkspaceKey(options.Value)));
+        var blob = Ledger();
         WorkspacePending? pending = null;
         for (var conflicts = 0; ; conflicts++)
         {
+            // The ledger before the listing: a job created after this read is counted by its grant, never
+            // taken for ended by a listing made before it existed (CapacityRules.ListingMargin).
             var (ledger, etag) = await ReadAsync(blob, cancellationToken);
             pending ??= await ListPendingAsync(cancellationToken);
             var (next, admission) = CapacityRules.Admit(ledger, pending, request, limit, timeProvider.GetUtcNow(), WaiterLifetime);
-            try
-            {
-                var conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
-                await blob.UploadAsync(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(next, BatchJsonContext.Default.CapacityLedger)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
-            }
-            catch (RequestFailedException exception) when (exception.Status is 409 or 412 && conflicts < MaxConflicts)
+            if (!await TryWriteAsync(blob, next, etag, conflicts, cancellationToken))
             {
                 continue;
             }
@@ -69,6 +66,50 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
             }
 
             return admission;
+        }
+    }
+
+    /// <summary>
+    /// Notes that the part's job was created, so that a listing made a little later that does not show it (the job
+    /// ended at once) frees its grant instead of counting it until its lifetime ends.
+    /// </summary>
+    public async Task CreatedAsync(string instanceId, int part, CancellationToken cancellationToken)
+    {
+        if (options.Value.MaxPendingRequests <= 0)
+        {
+            return;
+        }
+
+        var blob = Ledger();
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var (ledger, etag) = await ReadAsync(blob, cancellationToken);
+            if (etag is null || !ledger.Grants.Any(g => g.Instance == instanceId && g.Part == part && g.CreatedAt is null))
+            {
+                return;
+            }
+
+            if (await TryWriteAsync(blob, CapacityRules.Created(ledger, instanceId, part, timeProvider.GetUtcNow()), etag, conflicts, cancellationToken))
+            {
+                return;
+            }
+        }
+    }
+
+    private BlobClient Ledger() => storage.Staging.GetBlobClient(BlobLayout.Capacity(WorkspaceKey(options.Value)));
+
+    /// <summary>Writes <paramref name="ledger"/> if the blob is still at <paramref name="etag"/> (absent when null); false when another host wrote first.</summary>
+    private static async Task<bool> TryWriteAsync(BlobClient blob, CapacityLedger ledger, ETag? etag, int conflicts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var conditions = etag is { } match ? new BlobRequestConditions { IfMatch = match } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+            await blob.UploadAsync(BinaryData.FromBytes(JsonSerializer.SerializeToUtf8Bytes(ledger, BatchJsonContext.Default.CapacityLedger)), new BlobUploadOptions { Conditions = conditions }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException exception) when (exception.Status is 409 or 412 && conflicts < MaxConflicts)
+        {
+            return false;
         }
     }
 
@@ -84,6 +125,7 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
 
     private async Task<WorkspacePending> ListPendingAsync(CancellationToken cancellationToken)
     {
+        var listedAt = timeProvider.GetUtcNow();
         var requests = 0L;
         var counted = new HashSet<(string, int)>();
         var uncounted = new HashSet<(string, int)>();
@@ -104,7 +146,7 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
             }
         }
 
-        return new WorkspacePending(requests, counted, uncounted);
+        return new WorkspacePending(requests, counted, listedAt, uncounted);
     }
 
     private static async Task<(CapacityLedger Ledger, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
