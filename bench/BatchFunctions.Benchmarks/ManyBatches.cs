@@ -217,6 +217,12 @@ internal static class ManyBatches
                 {
                     using var summary = JsonDocument.Parse((await output.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToStream());
                     var usage = summary.RootElement.GetProperty("usage");
+                    if (Environment.GetEnvironmentVariable("BENCH_TRACE") == "1")
+                    {
+                        // Each batch's start and end, on stderr: how the drain is spread over the batches.
+                        await Console.Error.WriteLineAsync($"TRACE {name}: {summary.RootElement.GetProperty("started_at").GetDateTimeOffset():HH:mm:ss.f} .. {summary.RootElement.GetProperty("completed_at").GetDateTimeOffset():HH:mm:ss.f}, {usage.GetProperty("requests").GetInt64()} requests");
+                    }
+
                     whole += summary.RootElement.GetProperty("status").GetString() == "Succeeded" && usage.GetProperty("missing").GetInt64() == 0 ? 1 : 0;
                 }
 

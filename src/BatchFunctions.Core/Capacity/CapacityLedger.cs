@@ -75,7 +75,7 @@ public static class CapacityRules
     /// How long before a listing a job must have been created for the listing not showing it to mean it has ended:
     /// the hosts' clocks differ a little, and a job made while the list was read may not be in it.
     /// </summary>
-    public static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan ListingMargin = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// <paramref name="ledger"/> after <paramref name="request"/> asked, and the answer. The queue is ordered by
