@@ -2,6 +2,7 @@ using System.Text.Json;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace BatchFunctions.FunctionApp.Tests;
 
@@ -145,6 +146,42 @@ public sealed class BatchOrchestratorTests(AzuriteFixture azurite)
         Assert.Contains("of 5 pending in the workspace", waiting.LastError, StringComparison.Ordinal);
         Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Succeeded), ((await host.WaitForEndAsync(first)).Outcome, (await host.WaitForEndAsync(second)).Outcome));
         Assert.Equal([200, 200], await EmulatorCalls.StatusesAsync(host.Admin, "POST", "/v1/batch/jobs"));
+    }
+
+    [Fact]
+    public async Task Run_MistralRefusesAJobForTheWorkspacesLimit_WaitsAndSucceedsInsteadOfFailing()
+    {
+        // Admission off (as with a workspace shared with another team's tool): Mistral itself refuses.
+        await using var host = await FunctionAppTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Mistral:MaxPendingRequests"] = "0" });
+        await host.SetEmulatorAsync("_emulator/settings", """{"max_pending_requests":5,"requests_per_second":4}""", put: true);
+
+        var (first, _) = await host.StartAsync(await host.DropAsync("first.jsonl", FunctionAppTestHost.Chat(4)));
+        await host.WaitForStatusAsync(first, s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null), "its job created");
+        var (second, _) = await host.StartAsync(await host.DropAsync("second.jsonl", FunctionAppTestHost.Chat(4)));
+        var waiting = await host.WaitForStatusAsync(second, s => s.LastError?.StartsWith("Waiting: Mistral refused the job for a limit", StringComparison.Ordinal) == true, "waiting after a refusal");
+
+        Assert.Contains("Pending requests limit exceeded", waiting.LastError, StringComparison.Ordinal);
+        Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Succeeded), ((await host.WaitForEndAsync(first)).Outcome, (await host.WaitForEndAsync(second)).Outcome));
+        Assert.Contains(400, await EmulatorCalls.StatusesAsync(host.Admin, "POST", "/v1/batch/jobs"));
+    }
+
+    [Fact]
+    public async Task Run_BatchStartedAgainstAnotherMistral_CallsNoMistralHereAndWaitsSayingWhy()
+    {
+        // A batch that the real API started, found by an app that talks to the emulator: its record says so.
+        await using var host = await FunctionAppTestHost.StartAsync(azurite);
+        var source = await host.DropAsync("elsewhere.jsonl", FunctionAppTestHost.Chat(3));
+        var id = BatchInstanceId.From(source);
+        var state = BatchState.Start(id, source, DateTimeOffset.UtcNow, new WorkflowOptions(), new BatchFunctions.Core.Mistral.MistralBinding("https://api.mistral.ai/", "0123456789abcdef"));
+
+        await host.Client.ScheduleNewOrchestrationInstanceAsync(BatchOrchestrator.Name, state, new StartOrchestrationOptions(InstanceId: id));
+        var waiting = await host.WaitForStatusAsync(id, s => s.LastError?.StartsWith("Waiting for its Mistral", StringComparison.Ordinal) == true, "waiting for its Mistral");
+
+        Assert.Null(waiting.Outcome);
+        Assert.Contains("started against https://api.mistral.ai/; this host talks to ", waiting.LastError, StringComparison.Ordinal);
+        Assert.Empty(await EmulatorCalls.StatusesAsync(host.Admin, "POST", "/v1/files"));
+        Assert.Empty(await EmulatorCalls.StatusesAsync(host.Admin, "POST", "/v1/batch/jobs"));
+        await host.Client.TerminateInstanceAsync(id);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using BatchFunctions.Core.Activities;
 using BatchFunctions.Core.Workflow;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -12,6 +13,9 @@ namespace BatchFunctions.IntegrationTests;
 public sealed class InMemoryDriver(BatchActivities activities, FakeTimeProvider clock, WorkflowOptions options) : IWorkflowDriver
 {
     public DateTimeOffset UtcNow => clock.GetUtcNow();
+
+    /// <summary>Where the workflow loop logs; nowhere unless a test looks.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 
     public bool CancelRequested => false;
 
@@ -26,7 +30,7 @@ public sealed class InMemoryDriver(BatchActivities activities, FakeTimeProvider 
         ArgumentNullException.ThrowIfNull(state);
         if (until is null)
         {
-            var turn = await WorkflowLoop.RunAsync(state, options, this, NullLogger.Instance, maxSteps);
+            var turn = await WorkflowLoop.RunAsync(state, options, this, Logger, maxSteps);
             return turn.Finished ? turn.State : throw new InvalidOperationException($"The batch did not finish in {maxSteps} steps; it is {turn.State.Phase}.");
         }
 
@@ -37,7 +41,7 @@ public sealed class InMemoryDriver(BatchActivities activities, FakeTimeProvider 
                 return state;
             }
 
-            var turn = await WorkflowLoop.RunAsync(state, options, this, NullLogger.Instance, maxSteps: 1);
+            var turn = await WorkflowLoop.RunAsync(state, options, this, Logger, maxSteps: 1);
             state = turn.State;
             if (turn.Finished)
             {

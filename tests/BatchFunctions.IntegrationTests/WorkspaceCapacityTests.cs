@@ -7,6 +7,7 @@ using BatchFunctions.Core.Workflow;
 using BatchFunctions.MistralEmulator;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace BatchFunctions.IntegrationTests;
 
@@ -19,6 +20,9 @@ public sealed class WorkspaceCapacityTests(AzuriteFixture azurite)
     {
         await using var host = await WorkflowTestHost.StartAsync(azurite, new Dictionary<string, string?> { ["Mistral:MaxPendingRequests"] = "5" });
         await SetEmulatorLimitAsync(host, 5);
+
+        var log = new FakeLogger();
+        host.Driver.Logger = log;
 
         // The first batch's 4 requests are pending at Mistral; the second's 4 would pass the workspace's 5.
         var first = await host.Driver.RunAsync(await host.DropAsync("first.jsonl", Chat(4)), s => s.Parts.Count > 0 && s.Parts.All(p => p.JobId is not null));
@@ -35,6 +39,10 @@ public sealed class WorkspaceCapacityTests(AzuriteFixture azurite)
 
         Assert.Equal((BatchOutcome.Succeeded, BatchOutcome.Succeeded), (firstDone.Outcome, second.Outcome));
         Assert.Equal([200, 200], await CreateStatusesAsync(host));
+
+        // The wait is logged once, as it begins, however many times the part looked again.
+        var waits = log.Collector.GetSnapshot().Where(r => r.Id.Id == 3011).ToList();
+        Assert.StartsWith($"Batch {second.InstanceId} waits at CreateJob:0: Waiting for workspace capacity: ", Assert.Single(waits).Message, StringComparison.Ordinal);
     }
 
     [Fact]

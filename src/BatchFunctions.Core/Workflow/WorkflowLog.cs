@@ -21,6 +21,10 @@ public static partial class WorkflowLog
         }
     }
 
+    /// <summary>A step of a batch begins to wait without spending its attempts; <paramref name="reason"/> holds ids, counts and Mistral's message, never content.</summary>
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Batch {InstanceId} waits at {Step}: {Reason}")]
+    public static partial void Waiting(ILogger logger, string instanceId, string step, string reason);
+
     [LoggerMessage(EventId = 3001, Message = "Batch {InstanceId} for {Container}/{Name} finished. {Message}; see {Report}")]
     private static partial void FinishedWithReport(ILogger logger, LogLevel level, string instanceId, string container, string name, string message, string report);
 

@@ -69,6 +69,13 @@ public static class WorkflowLoop
                 var arrived = driver.UtcNow;
                 foreach (var result in running.TakeCompleted())
                 {
+                    if (result.Status == ActivityStatus.Waiting && state.Retry?.Step != result.Call.StepKey)
+                    {
+                        // Once as the step starts to wait (for capacity, for its Mistral, after a refusal for a
+                        // limit), with the reason in words; the status keeps it current while it waits.
+                        WorkflowLog.Waiting(logger, state.InstanceId, result.Call.StepKey, result.Error ?? "waiting");
+                    }
+
                     state = BatchDecider.Evolve(state, result with { CompletedAt = arrived }, workflow);
                 }
 
