@@ -217,7 +217,11 @@ internal static class EndToEnd
             .BuildServiceProvider();
     }
 
-    private static async Task<EndToEndResult?> ChildAsync(string kind, string name, string etag, string storage, Uri mistral)
+    private static async Task<EndToEndResult?> ChildAsync(string kind, string name, string etag, string storage, Uri mistral) =>
+        await MeasureChildAsync(["measure", kind, name, etag, storage, mistral.ToString()]) is { } output ? JsonSerializer.Deserialize(output, BenchJsonContext.Default.EndToEndResult) : null;
+
+    /// <summary>Runs this benchmark again as a child process with <paramref name="arguments"/>; answers what it printed, or null when it failed.</summary>
+    internal static async Task<string?> MeasureChildAsync(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
@@ -225,7 +229,7 @@ internal static class EndToEnd
             start.ArgumentList.Add(typeof(EndToEnd).Assembly.Location);
         }
 
-        foreach (var argument in new[] { "measure", kind, name, etag, storage, mistral.ToString() })
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -236,7 +240,7 @@ internal static class EndToEnd
         using var child = Process.Start(start)!;
         var output = await child.StandardOutput.ReadToEndAsync();
         await child.WaitForExitAsync();
-        return child.ExitCode == 0 ? JsonSerializer.Deserialize(output, BenchJsonContext.Default.EndToEndResult) : null;
+        return child.ExitCode == 0 ? output : null;
     }
 
     /// <summary>Seconds <c>wc -l</c> takes on the file: the floor a line-by-line pass is compared with.</summary>

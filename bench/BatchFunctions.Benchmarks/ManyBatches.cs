@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -103,25 +102,10 @@ internal static class ManyBatches
         return manifest;
     }
 
-    private static async Task<ManyResult?> ChildAsync(string kind, string manifest, string storage, Uri mistral, long limit)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-        if (!Environment.ProcessPath!.EndsWith("BatchFunctions.Benchmarks", StringComparison.Ordinal))
-        {
-            start.ArgumentList.Add(typeof(ManyBatches).Assembly.Location);
-        }
-
-        foreach (var argument in new[] { "measure", kind, manifest, storage, mistral.ToString(), limit.ToString(Invariant) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var child = Process.Start(start)!;
-        var output = await child.StandardOutput.ReadToEndAsync();
-        await child.WaitForExitAsync();
-        return child.ExitCode == 0 ? JsonSerializer.Deserialize(output, BenchJsonContext.Default.ManyResult) : null;
-    }
+    private static async Task<ManyResult?> ChildAsync(string kind, string manifest, string storage, Uri mistral, long limit) =>
+        await EndToEnd.MeasureChildAsync(["measure", kind, manifest, storage, mistral.ToString(), limit.ToString(Invariant)]) is { } output
+            ? JsonSerializer.Deserialize(output, BenchJsonContext.Default.ManyResult)
+            : null;
 
     /// <summary>The runner's child: every batch started at once, then its scheduler steps them until each has its summary.</summary>
     public static async Task<int> MeasureRunnerAsync(string manifest, string storage, string mistral, long limit)

@@ -2,7 +2,6 @@ using System.Text.Json;
 using BatchFunctions.Core.Storage;
 using BatchFunctions.Core.Workflow;
 using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
 
 namespace BatchFunctions.FunctionApp.Tests;
 
