@@ -26,13 +26,10 @@ public sealed class CreateJobActivity(MistralClient mistral, WorkspaceCapacity c
             return ActivityResult.Success(call, new JobCreatedPayload(existing.Id, existing.Status.Value, JobSnapshots.Of(existing)));
         }
 
-        if (capacity.Enabled)
+        var admission = await capacity.AdmitAsync(new CapacityRequest(call.InstanceId, call.PartIndex, call.Requests, call.Settings.Priority, call.BatchStartedAt ?? DateTimeOffset.MinValue), cancellationToken);
+        if (!admission.Granted)
         {
-            var admission = await capacity.AdmitAsync(new CapacityRequest(call.InstanceId, call.PartIndex, call.Requests, call.Settings.Priority, call.BatchStartedAt ?? DateTimeOffset.MinValue), cancellationToken);
-            if (!admission.Granted)
-            {
-                return ActivityResult.Wait(call, admission.Describe(), capacity.Recheck);
-            }
+            return ActivityResult.Wait(call, admission.Describe(), capacity.Recheck);
         }
 
         var metadata = new Dictionary<string, string>(call.Settings.Metadata, StringComparer.Ordinal);

@@ -30,13 +30,13 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
     // Every waiting part rewrites the one blob; a host that loses the race reads it again (Mistral is listed once).
     private const int MaxConflicts = 64;
 
-    /// <summary>Whether admission is on (a limit is set).</summary>
-    public bool Enabled => options.Value.MaxPendingRequests > 0;
-
     /// <summary>How long a waiting part waits before it asks again.</summary>
     public TimeSpan Recheck => options.Value.CapacityRecheck;
 
-    /// <summary>Grants <paramref name="request"/> capacity now, or queues it and says how far it is from it. Asking again is safe.</summary>
+    /// <summary>
+    /// Grants <paramref name="request"/> capacity now, or queues it and says how far it is from it; with no limit set,
+    /// grants it without a call. Asking again is safe.
+    /// </summary>
     public async Task<CapacityAdmission> AdmitAsync(CapacityRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
