@@ -28,16 +28,7 @@ internal static class AdminEndpoints
         admin.MapPost("/outcomes", AddOutcomeAsync);
         admin.MapPut("/settings", UpdateSettingsAsync);
         admin.MapGet("/workspace", (EmulatorStore store, JobProcessor processor) =>
-        {
-            var pending = 0L;
-            foreach (var job in store.Jobs)
-            {
-                processor.Advance(job);
-                pending += job.Pending;
-            }
-
-            return Results.Json(new WorkspaceDto(pending, store.PeakPending, store.Settings.MaxPendingRequests), EmulatorJsonContext.Default.WorkspaceDto);
-        });
+            Results.Json(new WorkspaceDto(processor.WorkspacePending(), store.PeakPending, store.Settings.MaxPendingRequests), EmulatorJsonContext.Default.WorkspaceDto));
         admin.MapPost("/foreign-jobs", AddForeignJobAsync);
         admin.MapPost("/reset", (EmulatorStore store, FaultInjector faults, CallRecorder calls, IOptions<MistralEmulatorOptions> options) =>
         {

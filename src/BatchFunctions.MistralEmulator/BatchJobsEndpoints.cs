@@ -121,13 +121,7 @@ internal static class BatchJobsEndpoints
                 inputPaths.Add(file.Path);
             }
 
-            // The workspace's jobs as they are now (they advance lazily, when read).
-            var pending = 0L;
-            foreach (var other in store.Jobs)
-            {
-                processor.Advance(other);
-                pending += other.Pending;
-            }
+            var pending = processor.WorkspacePending();
 
             if (store.Settings.MaxPendingRequests is > 0 and var limit)
             {

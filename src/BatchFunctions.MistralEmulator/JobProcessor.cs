@@ -10,6 +10,19 @@ namespace BatchFunctions.MistralEmulator;
 /// </summary>
 internal sealed class JobProcessor(EmulatorStore store, TimeProvider timeProvider)
 {
+    /// <summary>The workspace's pending requests now: every job brought up to date (they advance lazily, when read), then summed.</summary>
+    public long WorkspacePending()
+    {
+        var pending = 0L;
+        foreach (var job in store.Jobs)
+        {
+            Advance(job);
+            pending += job.Pending;
+        }
+
+        return pending;
+    }
+
     public void Advance(StoredJob job)
     {
         lock (job.Gate)

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using BatchFunctions.Core.Settings;
@@ -180,28 +179,10 @@ public sealed class IdempotencyStore(BatchStorage storage, TimeProvider timeProv
     /// The record in <paramref name="blob"/> and its ETag, or null when there is none. A blob that holds no
     /// record (damaged, or written by hand) reads as a claim long expired, so that the next request takes it over.
     /// </summary>
-    internal static async Task<(IdempotencyRecord Record, ETag ETag)?> ReadAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = (await blob.DownloadContentAsync(cancellationToken)).Value;
-            IdempotencyRecord? record;
-            try
-            {
-                record = JsonSerializer.Deserialize(content.Content.ToMemory().Span, BatchJsonContext.Readable.IdempotencyRecord);
-            }
-            catch (JsonException)
-            {
-                record = null;
-            }
-
-            return (record ?? new IdempotencyRecord(null, null, DateTimeOffset.MinValue), content.Details.ETag);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return null;
-        }
-    }
+    internal static async Task<(IdempotencyRecord Record, ETag ETag)?> ReadAsync(Azure.Storage.Blobs.BlobClient blob, CancellationToken cancellationToken) =>
+        await BlobJson.ReadVersionedAsync(blob, BatchJsonContext.Readable.IdempotencyRecord, cancellationToken) is var (record, etag)
+            ? (record ?? new IdempotencyRecord(null, null, DateTimeOffset.MinValue), etag)
+            : null;
 
     private IdempotencyClaim Claimed(Azure.Storage.Blobs.BlobClient blob, ETag etag) => new(blob, etag, timeProvider, ClaimTimeout / 4);
 

@@ -149,28 +149,12 @@ public sealed partial class WorkspaceCapacity(MistralClient mistral, BatchStorag
         return new WorkspacePending(requests, counted, listedAt, uncounted);
     }
 
-    private static async Task<(CapacityLedger Ledger, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var content = (await blob.DownloadContentAsync(cancellationToken)).Value;
-            CapacityLedger? ledger = null;
-            try
-            {
-                ledger = JsonSerializer.Deserialize(content.Content.ToMemory().Span, BatchJsonContext.Default.CapacityLedger);
-            }
-            catch (JsonException)
-            {
-                // A damaged ledger is started afresh: what Mistral lists still counts, and waiters ask again.
-            }
-
-            return (ledger ?? CapacityLedger.Empty, content.Details.ETag);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            return (CapacityLedger.Empty, null);
-        }
-    }
+    // A missing ledger is an empty one; a damaged one is started afresh: what Mistral lists still counts, and
+    // waiters ask again.
+    private static async Task<(CapacityLedger Ledger, ETag? ETag)> ReadAsync(BlobClient blob, CancellationToken cancellationToken) =>
+        await BlobJson.ReadVersionedAsync(blob, BatchJsonContext.Default.CapacityLedger, cancellationToken) is var (ledger, etag)
+            ? (ledger ?? CapacityLedger.Empty, etag)
+            : (CapacityLedger.Empty, null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workspace capacity granted to part {Part} of {InstanceId}: {Requests} requests, {Used} of {Limit} pending")]
     private static partial void Granted(ILogger logger, string instanceId, int part, long requests, long used, long limit);
